@@ -76,5 +76,20 @@ uint64_t probe_abi_version(void) {
 uint64_t probe_counters_read(BilbyCounters *out);
 uint64_t probe_counters_read(BilbyCounters *out) { return bilby_counters_read(0x11a, out); }
 
+/* One probe per result register: each returns one Counters field. */
+#define RESULT_PROBE(field) \
+  uint64_t probe_result_##field(void); \
+  uint64_t probe_result_##field(void) { \
+    BilbyCounters c; \
+    bilby_counters_read(0x11b, &c); \
+    return c.field; \
+  }
+RESULT_PROBE(user_to_kernel)
+RESULT_PROBE(kernel_to_user)
+RESULT_PROBE(address_space_switches)
+RESULT_PROBE(exception_ipcs)
+RESULT_PROBE(ipc_messages)
+RESULT_PROBE(hypercalls)
+
 /* The guest side of the layout contract, checked by the C compiler too. */
 _Static_assert(sizeof(BilbyExceptionMessage) == 184, "exception message size");

@@ -68,7 +68,11 @@ fn every_structure_has_the_same_layout_in_c() {
         assert_eq!(*size, s.size, "size of {cname}");
         assert_eq!(*align, s.align, "alignment of {cname}");
         let c_fields: Vec<_> = fields.iter().map(|f| (f.0, f.1, f.2)).collect();
-        let r_fields: Vec<_> = s.fields.iter().map(|f| (f.name, f.offset, f.size)).collect();
+        let r_fields: Vec<_> = s
+            .fields
+            .iter()
+            .map(|f| (f.name, f.offset, f.size))
+            .collect();
         assert_eq!(c_fields, r_fields, "fields of {cname}");
     }
 }
