@@ -75,12 +75,19 @@ fn main() {
          /// Every string constant bindgen found in abi.h (NUL-terminated bytes).\n\
          pub const C_STRINGS: &[(&str, &[u8])] = &[{strings}];\n\
          /// Every structure: name, size, alignment, fields (name, offset, size).\n\
-         pub const C_STRUCTS: &[(&str, usize, usize, &[(&str, usize, usize)])] = &[{structs}];\n"
+         pub const C_STRUCTS: &[CStruct] = &[{structs}];\n"
     );
     std::fs::write(out.join("abi_tables.rs"), table).unwrap();
 
     // The C and C++ guest objects.
-    let flags = ["-Wall", "-Wextra", "-Werror", "-pedantic", "-ffreestanding", "-O2"];
+    let flags = [
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-pedantic",
+        "-ffreestanding",
+        "-O2",
+    ];
     let mut c = cc::Build::new();
     c.file(manifest.join("c/guest.c"))
         .include(&abi_inc)

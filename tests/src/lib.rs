@@ -23,5 +23,15 @@ pub mod c_abi {
     const fn field_size<T, U>(_: fn(&T) -> &U) -> usize {
         core::mem::size_of::<U>()
     }
-    include!(concat!(env!("OUT_DIR"), "/abi_tables.rs"));
+    /// One field as C sees it: name, offset, size.
+    pub type CField = (&'static str, usize, usize);
+    /// One structure as C sees it: name, size, alignment, fields.
+    pub type CStruct = (&'static str, usize, usize, &'static [CField]);
+    // The generated table casts every constant to u64, whatever its C type.
+    #[allow(clippy::unnecessary_cast, reason = "generated code casts uniformly")]
+    mod tables {
+        use super::{b, field_size, CStruct};
+        include!(concat!(env!("OUT_DIR"), "/abi_tables.rs"));
+    }
+    pub use tables::*;
 }
