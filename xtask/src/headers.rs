@@ -163,3 +163,49 @@ fn install_to(prefix: &Path) -> Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    #[test]
+    fn the_committed_header_has_no_drift() {
+        let committed = std::fs::read_to_string(util::root().join(ABI_HEADER)).unwrap();
+        assert!(
+            committed == generate().unwrap(),
+            "{ABI_HEADER} is stale: run `cargo xtask headers`"
+        );
+    }
+
+    #[test]
+    fn installed_headers_and_pkg_config_build_a_guest() {
+        let prefix = std::env::temp_dir().join(format!("bilby-install-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&prefix);
+        install_to(&prefix).unwrap();
+        let pc = std::fs::read_to_string(prefix.join("lib/pkgconfig/bilby.pc")).unwrap();
+        let version = format!(
+            "Version: {}.{}",
+            bilby_abi::BILBY_ABI_MAJOR,
+            bilby_abi::BILBY_ABI_MINOR
+        );
+        assert!(pc.contains(&version), "{pc}");
+        // Build a guest object with only what was installed.
+        let src = prefix.join("guest.c");
+        std::fs::write(
+            &src,
+            "#include <bilby/hypercalls.h>\nunsigned long long f(void) { return bilby_nop(); }\n",
+        )
+        .unwrap();
+        let st = Command::new("gcc")
+            .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-c"])
+            .arg(format!("-I{}", prefix.join("include").display()))
+            .arg(&src)
+            .arg("-o")
+            .arg(prefix.join("guest.o"))
+            .status()
+            .unwrap();
+        assert!(st.success());
+        std::fs::remove_dir_all(&prefix).unwrap();
+    }
+}
