@@ -84,7 +84,9 @@ fn test(args: &[String]) -> Result<()> {
             "warnings",
         ])
     })?;
-    util::step("header drift check", || headers::command(&["--check".into()]))?;
+    util::step("header drift check", || {
+        headers::command(&["--check".into()])
+    })?;
     util::step("ABI baseline check", || abi_check::command(&[]))?;
     util::step("cargo test --workspace", || {
         util::cargo(&["test", "--workspace"])

@@ -57,9 +57,7 @@ pub fn cargo(args: &[&str]) -> Result<()> {
 
 /// Runs a command, failing with its command line when it fails.
 pub fn run(cmd: &mut Command) -> Result<()> {
-    let st = cmd
-        .status()
-        .with_context(|| format!("spawning {cmd:?}"))?;
+    let st = cmd.status().with_context(|| format!("spawning {cmd:?}"))?;
     if !st.success() {
         bail!("{cmd:?} failed ({st})");
     }
