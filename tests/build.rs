@@ -80,37 +80,32 @@ fn main() {
     std::fs::write(out.join("abi_tables.rs"), table).unwrap();
 
     // The C and C++ guest objects.
-    let flags = [
+    let c = guest_object(&manifest.join("c/guest.c"), "c11", &[&abi_inc, &hc_inc]);
+    println!("cargo:rustc-env=BILBY_C_GUEST_OBJ={}", c.display());
+    let cxx = guest_object(&manifest.join("c/guest.cpp"), "c++17", &[&abi_inc, &hc_inc]);
+    println!("cargo:rustc-env=BILBY_CXX_GUEST_OBJ={}", cxx.display());
+}
+
+/// Compiles one guest translation unit with the strict flags; returns the object.
+fn guest_object(src: &std::path::Path, std: &str, includes: &[&PathBuf]) -> PathBuf {
+    let mut b = cc::Build::new();
+    b.cpp(std.starts_with("c++"))
+        .file(src)
+        .std(std)
+        .warnings(false)
+        .cargo_warnings(false);
+    for i in includes {
+        b.include(i);
+    }
+    for f in [
         "-Wall",
         "-Wextra",
         "-Werror",
         "-pedantic",
         "-ffreestanding",
         "-O2",
-    ];
-    let mut c = cc::Build::new();
-    c.file(manifest.join("c/guest.c"))
-        .include(&abi_inc)
-        .include(&hc_inc)
-        .std("c11")
-        .warnings(false)
-        .cargo_warnings(false);
-    for f in flags {
-        c.flag(f);
+    ] {
+        b.flag(f);
     }
-    let objs = c.compile_intermediates();
-    println!("cargo:rustc-env=BILBY_C_GUEST_OBJ={}", objs[0].display());
-    let mut cxx = cc::Build::new();
-    cxx.cpp(true)
-        .file(manifest.join("c/guest.cpp"))
-        .include(&abi_inc)
-        .include(&hc_inc)
-        .std("c++17")
-        .warnings(false)
-        .cargo_warnings(false);
-    for f in flags {
-        cxx.flag(f);
-    }
-    let objs = cxx.compile_intermediates();
-    println!("cargo:rustc-env=BILBY_CXX_GUEST_OBJ={}", objs[0].display());
+    b.compile_intermediates().remove(0)
 }

@@ -133,42 +133,26 @@ mod wrappers {
         hypercall::<{ Hypercall::DebugShutdown as u32 }>([control.into(), code, 0, 0, 0, 0])
             .result()
     }
+    /// The argument registers of a message hypercall.
+    fn message_args(endpoint: u32, m: &Message) -> [u64; 6] {
+        let w = m.words;
+        [endpoint.into(), m.tag.encode(), w[0], w[1], w[2], w[3]]
+    }
     /// Sends `m` and waits for the reply.
     pub fn ipc_call(endpoint: u32, m: &Message) -> Result<Message, Status> {
-        let w = m.words;
-        ipc_result(hypercall::<{ Hypercall::IpcCall as u32 }>([
-            endpoint.into(),
-            m.tag.encode(),
-            w[0],
-            w[1],
-            w[2],
-            w[3],
-        ]))
+        ipc_result(hypercall::<{ Hypercall::IpcCall as u32 }>(message_args(
+            endpoint, m,
+        )))
     }
     /// Replies with `m` to the pending caller and waits on `endpoint`.
     pub fn ipc_reply_recv(endpoint: u32, m: &Message) -> Result<Message, Status> {
-        let w = m.words;
-        ipc_result(hypercall::<{ Hypercall::IpcReplyRecv as u32 }>([
-            endpoint.into(),
-            m.tag.encode(),
-            w[0],
-            w[1],
-            w[2],
-            w[3],
-        ]))
+        ipc_result(hypercall::<{ Hypercall::IpcReplyRecv as u32 }>(
+            message_args(endpoint, m),
+        ))
     }
     /// Sends `m` without waiting for a reply.
     pub fn ipc_send(endpoint: u32, m: &Message) -> Result<(), Status> {
-        let w = m.words;
-        hypercall::<{ Hypercall::IpcSend as u32 }>([
-            endpoint.into(),
-            m.tag.encode(),
-            w[0],
-            w[1],
-            w[2],
-            w[3],
-        ])
-        .result()
+        hypercall::<{ Hypercall::IpcSend as u32 }>(message_args(endpoint, m)).result()
     }
     /// Waits for a message on `endpoint`.
     pub fn ipc_recv(endpoint: u32) -> Result<Message, Status> {
@@ -183,9 +167,7 @@ mod wrappers {
     }
     /// Replies with `m` to the pending caller.
     pub fn ipc_reply(m: &Message) -> Result<(), Status> {
-        let w = m.words;
-        hypercall::<{ Hypercall::IpcReply as u32 }>([0, m.tag.encode(), w[0], w[1], w[2], w[3]])
-            .result()
+        hypercall::<{ Hypercall::IpcReply as u32 }>(message_args(0, m)).result()
     }
     /// Creates an endpoint paid for by `memory` in `dest_slot`.
     pub fn endpoint_create(memory: u32, dest_slot: u32) -> Result<(), Status> {
