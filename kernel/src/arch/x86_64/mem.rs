@@ -1,0 +1,77 @@
+//! The memory intrinsics the compiler emits calls to (`memcpy`, `memmove`,
+//! `memset`, `memcmp`): the host target's `compiler_builtins` leaves them
+//! to libc, which a kernel does not have. Written with string instructions
+//! so the compiler cannot turn them back into calls to themselves.
+
+use core::arch::asm;
+
+/// # Safety
+/// The C contract: `n` bytes readable at `src`, writable at `dst`, no overlap.
+#[no_mangle]
+pub unsafe extern "C" fn memcpy(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+    // SAFETY: by the caller (the C contract of memcpy).
+    unsafe {
+        asm!("rep movsb", inout("rcx") n => _, inout("rdi") dst => _, inout("rsi") src => _,
+             options(nostack, preserves_flags))
+    };
+    dst
+}
+
+/// # Safety
+/// The C contract: `n` bytes readable at `src` and writable at `dst`.
+#[no_mangle]
+pub unsafe extern "C" fn memmove(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+    if (dst as usize) <= (src as usize) || (dst as usize) >= (src as usize).wrapping_add(n) {
+        // SAFETY: a forward copy is correct when dst is below src or past it.
+        unsafe { memcpy(dst, src, n) };
+    } else {
+        // SAFETY: backwards copy with the direction flag, restored after.
+        unsafe {
+            asm!("std", "rep movsb", "cld",
+                 inout("rcx") n => _, inout("rdi") dst.add(n - 1) => _,
+                 inout("rsi") src.add(n - 1) => _, options(nostack))
+        };
+    }
+    dst
+}
+
+/// # Safety
+/// The C contract: `n` bytes writable at `dst`.
+#[no_mangle]
+pub unsafe extern "C" fn memset(dst: *mut u8, c: i32, n: usize) -> *mut u8 {
+    // SAFETY: by the caller (the C contract of memset).
+    unsafe {
+        asm!("rep stosb", inout("rcx") n => _, inout("rdi") dst => _, in("al") c as u8,
+             options(nostack, preserves_flags))
+    };
+    dst
+}
+
+/// # Safety
+/// The C contract: `n` bytes readable at `a` and `b`.
+#[no_mangle]
+pub unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+    let mut i = 0;
+    while i < n {
+        // SAFETY: i < n, by the caller's contract both bytes are readable.
+        let (x, y) = unsafe { (a.add(i).read_volatile(), b.add(i).read_volatile()) };
+        if x != y {
+            return i32::from(x) - i32::from(y);
+        }
+        i += 1;
+    }
+    0
+}
+
+/// # Safety
+/// Same as memcmp.
+#[no_mangle]
+pub unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+    // SAFETY: by the caller.
+    unsafe { memcmp(a, b, n) }
+}
+
+/// The precompiled `core` refers to the unwinding personality; the kernel is
+/// built with `panic = "abort"` and never unwinds, so this is never called.
+#[no_mangle]
+pub extern "C" fn rust_eh_personality() {}

@@ -1,0 +1,79 @@
+//! Physical memory through the direct map: the kernel reaches every frame,
+//! page table, UTCB and user page by its physical address, never through a
+//! user virtual address (so SMAP never needs to be lifted).
+
+use crate::kernel::console::{Dec, Hex};
+
+/// Where physical address 0 is mapped.
+pub const DIRECT_MAP_BASE: u64 = 0xffff_8000_0000_0000;
+/// How much physical memory the direct map covers.
+pub const DIRECT_MAP_SIZE: u64 = 4 << 30;
+
+fn ptr(pa: u64, len: u64) -> *mut u8 {
+    assert!(
+        pa.checked_add(len)
+            .is_some_and(|end| end <= DIRECT_MAP_SIZE),
+        "physical access outside the direct map: {}+{}",
+        Hex(pa),
+        Dec(len)
+    );
+    (DIRECT_MAP_BASE + pa) as *mut u8
+}
+
+/// Reads an aligned 64-bit word.
+pub fn read_u64(pa: u64) -> u64 {
+    assert!(pa & 7 == 0, "unaligned physical read {}", Hex(pa));
+    let p = ptr(pa, 8) as *const u64;
+    // SAFETY: inside the direct map (checked), aligned (checked); a volatile
+    // read of memory that stays mapped for the kernel's lifetime.
+    unsafe { p.read_volatile() }
+}
+
+/// Writes an aligned 64-bit word.
+pub fn write_u64(pa: u64, value: u64) {
+    assert!(pa & 7 == 0, "unaligned physical write {}", Hex(pa));
+    let p = ptr(pa, 8) as *mut u64;
+    // SAFETY: inside the direct map, aligned; the kernel only writes frames it
+    // owns (page tables, object frames) or user frames it was asked to.
+    unsafe { p.write_volatile(value) }
+}
+
+/// Copies bytes out of physical memory.
+pub fn read_bytes(pa: u64, out: &mut [u8]) {
+    let p = ptr(pa, out.len() as u64);
+    // SAFETY: the source range is inside the direct map and cannot overlap
+    // `out`, a kernel object outside the frames handed to user memory.
+    unsafe { core::ptr::copy_nonoverlapping(p, out.as_mut_ptr(), out.len()) };
+}
+
+/// Copies bytes into physical memory.
+pub fn write_bytes(pa: u64, data: &[u8]) {
+    let p = ptr(pa, data.len() as u64);
+    // SAFETY: the destination range is inside the direct map and cannot
+    // overlap `data`, as for read_bytes.
+    unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), p, data.len()) };
+}
+
+/// Copies between physical ranges (may overlap).
+pub fn copy(dst: u64, src: u64, len: u64) {
+    let d = ptr(dst, len);
+    let s = ptr(src, len);
+    // SAFETY: both ranges are inside the direct map.
+    unsafe { core::ptr::copy(s, d, len as usize) };
+}
+
+/// Fills a physical range with zeroes.
+pub fn zero(pa: u64, len: u64) {
+    let p = ptr(pa, len);
+    // SAFETY: inside the direct map.
+    unsafe { core::ptr::write_bytes(p, 0, len as usize) };
+}
+
+/// A borrowed view of a physical range, for reading boot data in place.
+pub fn slice(pa: u64, len: u64) -> &'static [u8] {
+    let p = ptr(pa, len);
+    // SAFETY: inside the direct map; used only for boot-time data (the boot
+    // bundle, start info) that the kernel never hands out as user memory
+    // while the view lives.
+    unsafe { core::slice::from_raw_parts(p, len as usize) }
+}

@@ -1,0 +1,10 @@
+//! The host-testable core of the Bilby kernel: pure algorithms with no
+//! hardware access, used by the bare-metal binary (`src/main.rs`) and run
+//! by `cargo test` on the host. Nothing here may touch a register, a port
+//! or a physical address; it must never panic on input from outside the
+//! kernel (boot data, user arguments): errors are values.
+#![cfg_attr(not(test), no_std)]
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod pvh;
