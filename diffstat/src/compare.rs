@@ -342,6 +342,10 @@ pub fn file_stat(
     if st.binary || a == b {
         return st;
     }
+    if !opts.classify && opts.algorithm == Algorithm::Minimal && opts.ports.is_empty() {
+        (st.added, st.removed) = lines::count_minimal(a, b);
+        return st;
+    }
     let la = lines::split_lines(a);
     let lb = lines::split_lines(b);
     let d = lines::diff(&la, &lb, opts.algorithm);

@@ -236,6 +236,17 @@ fn cleanup(
     changed: &mut [bool],
 ) -> (Vec<usize>, Vec<u32>) {
     let mlim = bogosqrt(x.len()).min(MAX_EQLIMIT);
+    cleanup_with_limit(x, start, end_excl, other_count, changed, mlim)
+}
+
+fn cleanup_with_limit(
+    x: &[u32],
+    start: usize,
+    end_excl: usize,
+    other_count: &[u32],
+    changed: &mut [bool],
+    mlim: usize,
+) -> (Vec<usize>, Vec<u32>) {
     let dis: Vec<u8> = (start..end_excl)
         .map(|i| {
             let nm = other_count[x[i] as usize] as usize;
@@ -332,6 +343,176 @@ fn diff_minimal(a: &[u32], b: &[u32], classes: u32) -> LineDiff {
     out
 }
 
+/// Number of lines (git records) in `data`.
+pub fn count_lines(data: &[u8]) -> usize {
+    let n = memchr::memchr_iter(b'\n', data).count();
+    n + usize::from(!data.is_empty() && data[data.len() - 1] != b'\n')
+}
+
+/// Common leading and trailing whole lines of `a` and `b`, found on bytes
+/// (no hashing), limited as `xdl_trim_ends` limits them. Returns
+/// (prefix lines, prefix bytes, suffix lines, suffix bytes).
+fn trim_ends(a: &[u8], b: &[u8], na: usize, nb: usize) -> (usize, usize, usize, usize) {
+    let lim = a.len().min(b.len());
+    let first_diff = a[..lim]
+        .iter()
+        .zip(&b[..lim])
+        .position(|(x, y)| x != y)
+        .unwrap_or(lim);
+    // Whole lines before the first difference: those whose '\n' lies before it.
+    let (pre_lines, pre_bytes) = match memchr::memrchr(b'\n', &a[..first_diff]) {
+        Some(nl) => (memchr::memchr_iter(b'\n', &a[..=nl]).count(), nl + 1),
+        None => (0, 0),
+    };
+    let max_suf = na.min(nb) - pre_lines;
+    if max_suf == 0 {
+        return (pre_lines, pre_bytes, 0, 0);
+    }
+    let same_tail = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take(lim - pre_bytes)
+        .position(|(x, y)| x != y)
+        .unwrap_or(lim - pre_bytes);
+    // Lines that start inside the equal tail (line starts are the same in
+    // both files there, except at the tail's first byte, checked apart).
+    let (ta, tb) = (a.len() - same_tail, b.len() - same_tail);
+    let starts_line = |d: &[u8], i: usize| i == 0 || d[i - 1] == b'\n';
+    let tail = &a[ta..];
+    let mut starts: Vec<usize> = Vec::new(); // offsets from the end of the file
+    if starts_line(a, ta) && starts_line(b, tb) && ta < a.len() {
+        starts.push(a.len() - ta);
+    }
+    // Line starts strictly inside the tail: after each '\n' that is not the last byte.
+    let inner = memchr::memchr_iter(b'\n', tail)
+        .filter(|&nl| ta + nl + 1 < a.len())
+        .count();
+    let total = starts.len() + inner;
+    let suf_lines = total.min(max_suf);
+    if suf_lines == 0 {
+        return (pre_lines, pre_bytes, 0, 0);
+    }
+    // Byte length of the last `suf_lines` lines of `a`.
+    let body = if a.last() == Some(&b'\n') {
+        &a[..a.len() - 1]
+    } else {
+        a
+    };
+    let mut seen = 0;
+    let mut suf_bytes = a.len();
+    for nl in memchr::memrchr_iter(b'\n', body) {
+        seen += 1;
+        if seen == suf_lines {
+            suf_bytes = a.len() - (nl + 1);
+            break;
+        }
+    }
+    (pre_lines, pre_bytes, suf_lines, suf_bytes)
+}
+
+/// Edit distance of two id sequences (greedy forward Myers, no heuristics).
+fn edit_distance(a: &[u32], b: &[u32]) -> usize {
+    let (n, m) = (a.len() as isize, b.len() as isize);
+    let max = (n + m) as usize;
+    let off = max as isize + 1;
+    let mut v = vec![0isize; 2 * max + 3];
+    for d in 0..=max as isize {
+        let mut k = -d;
+        while k <= d {
+            let i = (k + off) as usize;
+            let mut x = if k == -d || (k != d && v[i - 1] < v[i + 1]) {
+                v[i + 1]
+            } else {
+                v[i - 1] + 1
+            };
+            let mut y = x - k;
+            while x < n && y < m && a[x as usize] == b[y as usize] {
+                x += 1;
+                y += 1;
+            }
+            v[i] = x;
+            if x >= n && y >= m {
+                return d as usize;
+            }
+            k += 2;
+        }
+    }
+    max
+}
+
+/// (added, removed) exactly as `git diff --minimal --numstat` counts them,
+/// without building an edit script: the fast path for `--numstat`.
+pub fn count_minimal<'x>(a: &'x [u8], b: &'x [u8]) -> (u64, u64) {
+    let (na, nb) = (count_lines(a), count_lines(b));
+    let (_, pre_b, _, suf_b) = trim_ends(a, b, na, nb);
+    let (mid_a, mid_b) = (&a[pre_b..a.len() - suf_b], &b[pre_b..b.len() - suf_b]);
+    let (ma, mb) = (split_lines(mid_a), split_lines(mid_b));
+    if ma.is_empty() || mb.is_empty() {
+        return (mb.len() as u64, ma.len() as u64);
+    }
+    // Ids for the middle lines only; the trimmed lines are the same in both
+    // files and only add to the occurrence counts of lines that also occur
+    // in a middle.
+    let mut map: LineMap<'x> =
+        HashMap::with_capacity_and_hasher(ma.len() + mb.len(), BuildHasherDefault::default());
+    let mut lens = [0u64; 4];
+    let mut id = |l: &'x [u8]| {
+        let n = map.len() as u32;
+        *map.entry(l).or_insert(n)
+    };
+    let ia: Vec<u32> = ma.iter().map(|l| id(l)).collect();
+    let ib: Vec<u32> = mb.iter().map(|l| id(l)).collect();
+    for l in ma.iter().chain(&mb) {
+        let k = l.len().min(255);
+        lens[k / 64] |= 1 << (k % 64);
+    }
+    let classes = map.len();
+    let mut ca = vec![0u32; classes];
+    let mut cb = vec![0u32; classes];
+    ia.iter().for_each(|&t| ca[t as usize] += 1);
+    ib.iter().for_each(|&t| cb[t as usize] += 1);
+    for region in [&a[..pre_b], &a[a.len() - suf_b..]] {
+        for l in split_lines(region) {
+            let k = l.len().min(255);
+            if lens[k / 64] & (1 << (k % 64)) == 0 {
+                continue;
+            }
+            if let Some(&t) = map.get(l) {
+                ca[t as usize] += 1;
+                cb[t as usize] += 1;
+            }
+        }
+    }
+    let mut ra_changed = vec![false; ia.len()];
+    let mut rb_changed = vec![false; ib.len()];
+    // Full-length id vectors are not needed: cleanup sees the whole-file
+    // record count through `nrec`.
+    let (_, ra) = cleanup_counts(&ia, na, &cb, &mut ra_changed);
+    let (_, rb) = cleanup_counts(&ib, nb, &ca, &mut rb_changed);
+    let discarded_a = (ia.len() - ra.len()) as u64;
+    let discarded_b = (ib.len() - rb.len()) as u64;
+    let d = edit_distance(&ra, &rb);
+    // d = (|ra| - lcs) + (|rb| - lcs)
+    let lcs = (ra.len() + rb.len() - d) / 2;
+    (
+        discarded_b + (rb.len() - lcs) as u64,
+        discarded_a + (ra.len() - lcs) as u64,
+    )
+}
+
+/// [`cleanup`] over a middle region given as its own slice, with the whole
+/// file's record count `nrec` for the limit.
+fn cleanup_counts(
+    mid: &[u32],
+    nrec: usize,
+    other_count: &[u32],
+    scratch: &mut [bool],
+) -> (Vec<usize>, Vec<u32>) {
+    let mlim = bogosqrt(nrec).min(MAX_EQLIMIT);
+    cleanup_with_limit(mid, 0, mid.len(), other_count, scratch, mlim)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,7 +536,7 @@ mod tests {
         assert_eq!(bogosqrt(0), 1);
         assert_eq!(bogosqrt(1), 2);
         assert_eq!(bogosqrt(4), 4);
-        assert_eq!(bogosqrt(1000), 64);
+        assert_eq!(bogosqrt(1000), 32);
     }
 
     #[test]
@@ -366,6 +547,25 @@ mod tests {
             Algorithm::Minimal,
         );
         assert_eq!(d.hunks(), vec![(1..2, 1..2), (4..4, 4..5)]);
+    }
+
+    fn both(a: &str, b: &str) {
+        let full = counts(a, b, Algorithm::Minimal);
+        let fast = count_minimal(a.as_bytes(), b.as_bytes());
+        assert_eq!(full, fast, "{a:?} vs {b:?}");
+    }
+
+    #[test]
+    fn fast_count_agrees_with_edit_script() {
+        both("x\nx\n", "x\n");
+        both("y\n", "x\ny\n");
+        both("a\nb", "a\nb\n");
+        both("a\nb\nc\n", "a\nc\n");
+        both("", "a");
+        both("a", "");
+        both("p\nq\nr\ns\n", "p\nX\nr\ns\nt");
+        both("same\nend", "same\nend\n");
+        both("}\n}\n}\nA\n}\n", "}\nB\n}\n}\n");
     }
 
     #[test]

@@ -96,6 +96,7 @@ fn entry_for(tree: &Tree, path: &[u8]) -> Result<Entry> {
         _ => Ok(Entry {
             path: path.to_vec(),
             kind: Kind::File { exec: false },
+            // 0 makes the reader size the file itself.
             size: 0,
             oid: None,
         }),
