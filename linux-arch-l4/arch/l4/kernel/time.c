@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Time: the TSC as clocksource, Bilby's TimerSet as clock-event device. A
+ * tick is an IPC to the interrupt thread that becomes BILBY_IRQ_TIMER.
+ */
+#include <linux/clockchips.h>
+#include <linux/clocksource.h>
+#include <linux/delay.h>
+#include <linux/init.h>
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/jiffies.h>
+#include <linux/time.h>
+#include <asm/timex.h>
+#include <shared/bilby_glue.h>
+
+unsigned long l4_tsc_hz;
+
+static u64 l4_tsc_read(struct clocksource *cs)
+{
+	return get_cycles();
+}
+
+static struct clocksource l4_tsc = {
+	.name	= "bilby-tsc",
+	.rating	= 300,
+	.read	= l4_tsc_read,
+	.mask	= CLOCKSOURCE_MASK(64),
+	.flags	= CLOCK_SOURCE_IS_CONTINUOUS,
+};
+
+static int l4_status_to_errno(unsigned long status)
+{
+	if (status) {
+		pr_err("l4: Bilby timer: %s\n", bilby_status_name(status));
+		return -EIO;
+	}
+	return 0;
+}
+
+static int l4_timer_periodic(struct clock_event_device *evt)
+{
+	return l4_status_to_errno(bilby_timer_periodic(NSEC_PER_SEC / HZ));
+}
+
+static int l4_timer_shutdown(struct clock_event_device *evt)
+{
+	return l4_status_to_errno(bilby_timer_stop());
+}
+
+static int l4_timer_next_event(unsigned long delta_ns, struct clock_event_device *evt)
+{
+	return l4_status_to_errno(bilby_timer_oneshot(delta_ns));
+}
+
+static struct clock_event_device l4_timer = {
+	.name			= "bilby-timer",
+	.features		= CLOCK_EVT_FEAT_PERIODIC | CLOCK_EVT_FEAT_ONESHOT,
+	.rating			= 300,
+	.set_state_periodic	= l4_timer_periodic,
+	.set_state_oneshot	= l4_timer_shutdown,
+	.set_state_shutdown	= l4_timer_shutdown,
+	.set_next_event		= l4_timer_next_event,
+	.irq			= BILBY_IRQ_TIMER,
+};
+
+static irqreturn_t l4_timer_interrupt(int irq, void *dev_id)
+{
+	l4_timer.event_handler(&l4_timer);
+	return IRQ_HANDLED;
+}
+
+void __init time_init(void)
+{
+	unsigned long err;
+
+	l4_tsc_hz = bilby_tsc_hz();
+	if (l4_tsc_hz) {
+		clocksource_register_hz(&l4_tsc, l4_tsc_hz);
+		lpj_fine = l4_tsc_hz / HZ;
+	} else {
+		pr_warn("l4: Bilby reports no TSC rate; time comes from jiffies only\n");
+	}
+
+	err = bilby_irq_start();
+	if (err)
+		panic("l4: cannot start the Bilby interrupt thread: %s\n", bilby_status_name(err));
+	if (request_irq(BILBY_IRQ_TIMER, l4_timer_interrupt, IRQF_TIMER, "bilby-timer", NULL))
+		panic("l4: cannot claim the timer interrupt\n");
+	l4_timer.cpumask = cpumask_of(0);
+	clockevents_config_and_register(&l4_timer, NSEC_PER_SEC, 1000, LONG_MAX);
+	pr_info("l4: timer: Bilby TimerSet ticks by IPC to the interrupt thread, TSC %lu kHz\n",
+		l4_tsc_hz / 1000);
+}
