@@ -133,6 +133,8 @@ pub struct Comparison {
     pub renames: bool,
     /// Files compared (pairs with content on at least one side).
     pub files_seen: u64,
+    /// Both sides are git revisions (names print as `git diff A B` does).
+    pub revisions: bool,
 }
 
 /// One slot of the merged walk.
@@ -233,6 +235,7 @@ pub fn compare(
         algorithm: opts.algorithm,
         renames: opts.renames,
         files_seen: pairs.len() as u64,
+        revisions: matches!(old, Tree::Git { .. }) && matches!(new, Tree::Git { .. }),
     };
     if opts.renames {
         crate::rename::detect(&mut cmp, old, new, opts)?;

@@ -112,6 +112,11 @@ fn full_name(prefix: &[u8], path: Option<&[u8]>) -> Vec<u8> {
 
 /// The name git's numstat prints for a file.
 pub fn numstat_name(cmp: &Comparison, f: &FileStat) -> Vec<u8> {
+    if cmp.revisions && f.status != crate::compare::Status::Renamed {
+        // `git diff A B` names an added or removed file by its one path.
+        let p = f.path().to_vec();
+        return quote_c_style(&p).unwrap_or(p);
+    }
     let a = full_name(&cmp.old_prefix, f.old_path.as_deref());
     let b = full_name(&cmp.new_prefix, f.new_path.as_deref());
     if a == b {

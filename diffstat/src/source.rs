@@ -129,8 +129,9 @@ impl Tree {
                 }
                 p
             }
-            Tree::File { .. } => Vec::new(),
-            Tree::Git { rev, .. } => format!("{rev}:").into_bytes(),
+            Tree::File { display, .. } => display.clone(),
+            // Like `git diff A B`: paths relative to the repository root.
+            Tree::Git { .. } => Vec::new(),
         }
     }
 
