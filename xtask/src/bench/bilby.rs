@@ -1,0 +1,264 @@
+//! Bilby's side of the benchmark: the paths measured, their targets, and the
+//! place where Bilby's measured figures enter the report.
+//!
+//! Bilby's guest benchmarks print the same `BENCH` lines as the native-Linux
+//! benchmark (see `bench/linux_syscall.c`), with one result per [`Path`]
+//! named by [`Path::id`], a `loop` result for the loop overhead, and two
+//! extra fields on every result: `mode_switches` and `as_switches`, the
+//! kernel counters' increase over one timed round. [`Figures::from_run`]
+//! turns such a run into figures; [`rows`] sets them against native Linux.
+
+use super::parse::{Run, Stats};
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A Bilby path the benchmark measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Path {
+    NullHypercall,
+    IpcRegisters,
+    IpcUtcb64,
+    VirtualizedSyscall,
+}
+
+impl Path {
+    pub const ALL: [Path; 4] = [
+        Path::NullHypercall,
+        Path::IpcRegisters,
+        Path::IpcUtcb64,
+        Path::VirtualizedSyscall,
+    ];
+
+    /// The result name in the benchmark output, the report and the budgets.
+    pub fn id(self) -> &'static str {
+        match self {
+            Path::NullHypercall => "null_hypercall",
+            Path::IpcRegisters => "ipc_call_reply_registers",
+            Path::IpcUtcb64 => "ipc_call_reply_utcb64",
+            Path::VirtualizedSyscall => "virtualized_syscall",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Path::NullHypercall => "null hypercall round trip",
+            Path::IpcRegisters => "IPC call+reply between two tasks, message in registers",
+            Path::IpcUtcb64 => "IPC call+reply between two tasks, 64-word UTCB message",
+            Path::VirtualizedSyscall => {
+                "virtualized syscall: app `syscall` -> exception IPC -> handler -> reply -> app"
+            }
+        }
+    }
+
+    /// Issue 6's target: at most this many times native Linux getpid's path length.
+    pub fn target_ratio(self) -> f64 {
+        match self {
+            Path::NullHypercall => 0.8,
+            Path::IpcRegisters | Path::IpcUtcb64 => 1.8,
+            Path::VirtualizedSyscall => 2.0,
+        }
+    }
+
+    /// (mode switches, address-space switches) per operation the design
+    /// calls for: a hypercall enters and leaves the kernel once; an IPC
+    /// round trip and a virtualized syscall cross into another task and back.
+    pub fn expected_switches(self) -> (u64, u64) {
+        match self {
+            Path::NullHypercall => (2, 0),
+            Path::IpcRegisters | Path::IpcUtcb64 | Path::VirtualizedSyscall => (4, 2),
+        }
+    }
+}
+
+/// One Bilby path's measured figures.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PathFigures {
+    /// Exact path length under TCG `-icount shift=0`, loop overhead removed.
+    pub instructions_per_op: f64,
+    pub mode_switches_per_op: f64,
+    pub address_space_switches_per_op: f64,
+    /// Cycles per operation under KVM, if Bilby was timed there.
+    pub kvm_cycles_per_op: Option<Stats>,
+}
+
+/// Everything Bilby's benchmark measured, by path.
+#[derive(Debug, Clone, Default)]
+pub struct Figures {
+    pub paths: BTreeMap<Path, PathFigures>,
+    /// The QEMU command lines the figures came from.
+    pub commands: Vec<String>,
+}
+
+impl Figures {
+    /// Figures from a TCG icount run (path lengths and counters) and,
+    /// optionally, a KVM run of the same guests (times).
+    #[cfg_attr(
+        not(test),
+        allow(
+            dead_code,
+            reason = "measure() calls it once the kernel can run the benchmark guests"
+        )
+    )]
+    pub fn from_runs(icount: &Run, kvm: Option<&Run>) -> Result<Figures> {
+        let mut paths = BTreeMap::new();
+        let loop_min = icount.result("loop")?.stats().min;
+        for p in Path::ALL {
+            let r = icount.result(p.id())?;
+            let counter = |k: &str| -> Result<f64> {
+                let v = r
+                    .extra
+                    .get(k)
+                    .with_context(|| format!("result `{}` has no `{k}` field", p.id()))?;
+                if *v < 0 {
+                    bail!("result `{}`: negative `{k}`", p.id());
+                }
+                Ok(*v as f64 / r.iters as f64)
+            };
+            let kvm_cycles_per_op = match kvm {
+                Some(run) => Some(run.result(p.id())?.stats()),
+                None => None,
+            };
+            paths.insert(
+                p,
+                PathFigures {
+                    instructions_per_op: r.stats().min - loop_min,
+                    mode_switches_per_op: counter("mode_switches")?,
+                    address_space_switches_per_op: counter("as_switches")?,
+                    kvm_cycles_per_op,
+                },
+            );
+        }
+        Ok(Figures {
+            paths,
+            commands: Vec::new(),
+        })
+    }
+}
+
+/// One row of the report's Bilby table.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Row {
+    pub path: String,
+    pub description: String,
+    pub target_ratio: f64,
+    pub expected_mode_switches: u64,
+    pub expected_address_space_switches: u64,
+    /// `None` until Bilby's figures exist.
+    pub measured: Option<PathFigures>,
+    pub ratio_to_native_getpid: Option<f64>,
+    pub meets_target: Option<bool>,
+    pub switches_as_designed: Option<bool>,
+}
+
+/// The report's Bilby rows: every path, measured or not, set against native
+/// Linux getpid's path length (instructions per op, loop overhead removed,
+/// same TCG CPU).
+pub fn rows(figures: Option<&Figures>, native_getpid: f64) -> Vec<Row> {
+    Path::ALL
+        .iter()
+        .map(|&p| {
+            let measured = figures.and_then(|f| f.paths.get(&p)).cloned();
+            let ratio = measured
+                .as_ref()
+                .map(|m| m.instructions_per_op / native_getpid);
+            let (modes, spaces) = p.expected_switches();
+            Row {
+                path: p.id().into(),
+                description: p.description().into(),
+                target_ratio: p.target_ratio(),
+                expected_mode_switches: modes,
+                expected_address_space_switches: spaces,
+                meets_target: ratio.map(|r| r <= p.target_ratio()),
+                switches_as_designed: measured.as_ref().map(|m| {
+                    m.mode_switches_per_op == modes as f64
+                        && m.address_space_switches_per_op == spaces as f64
+                }),
+                measured,
+                ratio_to_native_getpid: ratio,
+            }
+        })
+        .collect()
+}
+
+/// Measures Bilby's paths, or says why it cannot yet.
+///
+/// This is where the kernel's QEMU runner plugs in: build the benchmark
+/// guests (`bench/guests/`), boot them with `kernel::boot` under TCG with
+/// `-icount shift=0` on the CPU of [`super::native::TCG_CPU`] and, where it
+/// opens, under KVM; parse each serial log and hand the runs to
+/// [`Figures::from_runs`].
+pub fn measure() -> Result<Figures, String> {
+    Err(
+        "not measured yet: the benchmark guests (bench/guests/) and their wiring to the \
+         kernel's QEMU runner are not written, because the kernel (issue 3) does not yet run \
+         C guests with IPC and exception IPC"
+            .into(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse::parse_log;
+    use super::*;
+
+    fn log() -> String {
+        let mut s = String::from("BENCH begin version=1\n");
+        s += "BENCH result name=loop iters=100 rounds=2 ret=0 cycles=316,330\n";
+        let per_op = [200u64, 500, 700, 640];
+        for (p, n) in Path::ALL.iter().zip(per_op) {
+            let (m, a) = p.expected_switches();
+            s += &format!(
+                "BENCH result name={} iters=100 rounds=2 ret=0 cycles={},{} mode_switches={} as_switches={}\n",
+                p.id(),
+                n * 100 + 316,
+                n * 100 + 999,
+                m * 100,
+                a * 100
+            );
+        }
+        s + "BENCH end\n"
+    }
+
+    #[test]
+    fn figures_and_rows() {
+        let run = parse_log(&log()).unwrap();
+        let f = Figures::from_runs(&run, Some(&run)).unwrap();
+        let hc = &f.paths[&Path::NullHypercall];
+        assert_eq!(hc.instructions_per_op, 200.0);
+        assert_eq!(hc.mode_switches_per_op, 2.0);
+        assert_eq!(hc.address_space_switches_per_op, 0.0);
+        assert_eq!(hc.kvm_cycles_per_op.unwrap().min, 203.16);
+        let rows = rows(Some(&f), 320.0);
+        assert_eq!(rows.len(), 4);
+        // 200/320 = 0.625 <= 0.8; 500/320 = 1.5625 <= 1.8; 700/320 = 2.19 > 1.8; 640/320 = 2.0 <= 2.0.
+        let meets: Vec<_> = rows.iter().map(|r| r.meets_target).collect();
+        assert_eq!(meets, [Some(true), Some(true), Some(false), Some(true)]);
+        assert!(rows.iter().all(|r| r.switches_as_designed == Some(true)));
+    }
+
+    #[test]
+    fn unmeasured_rows_say_so() {
+        let rows = rows(None, 307.0);
+        assert_eq!(rows.len(), 4);
+        assert!(rows
+            .iter()
+            .all(|r| r.measured.is_none() && r.meets_target.is_none()));
+        assert_eq!(rows[3].target_ratio, 2.0);
+        assert_eq!(
+            (
+                rows[3].expected_mode_switches,
+                rows[3].expected_address_space_switches
+            ),
+            (4, 2)
+        );
+    }
+
+    #[test]
+    fn missing_counters_are_an_error() {
+        let log = log().replace(" mode_switches=200", "");
+        let run = parse_log(&log).unwrap();
+        let e = Figures::from_runs(&run, None).unwrap_err();
+        assert!(format!("{e:#}").contains("mode_switches"), "{e:#}");
+    }
+}

@@ -1,0 +1,303 @@
+//! The regression guard: Bilby's path lengths against committed budgets.
+//!
+//! Path lengths under TCG `-icount shift=0` are exact, so a budget is a hard
+//! instruction count, not a tolerance. `bench/budgets.json` holds one budget
+//! per Bilby path and the native-Linux reference the targets are relative
+//! to. A budget may never be looser than issue 6's target ratio times the
+//! reference; lower it to the measured figure (plus a small margin) once a
+//! path is measured, so that growth shows up as a failing test.
+
+use super::bilby::{self, Path};
+use super::report::Report;
+use super::{guest, native, work_dir};
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// `bench/budgets.json`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Budgets {
+    /// Free text for people reading the file.
+    #[serde(rename = "//")]
+    _comment: Option<String>,
+    pub reference: Reference,
+    /// Instructions per op, by [`Path::id`].
+    pub budgets: BTreeMap<String, u64>,
+}
+
+/// The native-Linux figure the targets are relative to, and where it came from.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    /// `<package> <version>` of Debian's kernel, as in the report.
+    pub kernel_package: String,
+    pub tcg_cpu: String,
+    pub getpid_instructions_per_op: u64,
+    pub invalid_syscall_instructions_per_op: u64,
+}
+
+impl Budgets {
+    pub fn parse(text: &str) -> Result<Budgets> {
+        let b: Budgets = serde_json::from_str(text).context("parsing bench/budgets.json")?;
+        b.validate()?;
+        Ok(b)
+    }
+
+    /// Every path has a budget, none is unknown, none is looser than its target.
+    fn validate(&self) -> Result<()> {
+        for k in self.budgets.keys() {
+            if !Path::ALL.iter().any(|p| p.id() == k) {
+                bail!("bench/budgets.json: unknown path `{k}`");
+            }
+        }
+        let getpid = self.reference.getpid_instructions_per_op;
+        if getpid == 0 {
+            bail!("bench/budgets.json: the getpid reference is 0");
+        }
+        for p in Path::ALL {
+            let budget = self.budget(p)?;
+            let ceiling = (p.target_ratio() * getpid as f64).floor() as u64;
+            if budget > ceiling {
+                bail!(
+                    "bench/budgets.json: budget {budget} for `{}` is looser than its target \
+                     ({}× native getpid {getpid} = {ceiling})",
+                    p.id(),
+                    p.target_ratio()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    pub fn budget(&self, p: Path) -> Result<u64> {
+        self.budgets
+            .get(p.id())
+            .copied()
+            .with_context(|| format!("bench/budgets.json: no budget for `{}`", p.id()))
+    }
+
+    /// Failures of `figures` against the budgets and the designed switch counts.
+    pub fn violations(&self, figures: &bilby::Figures) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for p in Path::ALL {
+            let f = figures
+                .paths
+                .get(&p)
+                .with_context(|| format!("no Bilby figure for `{}`", p.id()))?;
+            let budget = self.budget(p)?;
+            if f.instructions_per_op > budget as f64 {
+                out.push(format!(
+                    "`{}`: {} instructions/op, over its budget of {budget}",
+                    p.id(),
+                    f.instructions_per_op
+                ));
+            }
+            let (modes, spaces) = p.expected_switches();
+            if f.mode_switches_per_op != modes as f64
+                || f.address_space_switches_per_op != spaces as f64
+            {
+                out.push(format!(
+                    "`{}`: {}/{} mode/address-space switches per op, the design says {modes}/{spaces}",
+                    p.id(),
+                    f.mode_switches_per_op,
+                    f.address_space_switches_per_op
+                ));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The step of `cargo xtask test`.
+///
+/// Always: the budgets are well-formed and within the targets, and agree
+/// with the committed report. Not `quick`: native Linux is measured again
+/// (one TCG boot, under a minute) and must reproduce the reference exactly
+/// when the same kernel is installed. Bilby's paths are measured and held
+/// to their budgets as soon as the kernel can run them.
+pub fn check(quick: bool) -> Result<()> {
+    let dir = super::bench_dir();
+    let text =
+        std::fs::read_to_string(dir.join("budgets.json")).context("reading bench/budgets.json")?;
+    let budgets = Budgets::parse(&text)?;
+    let reference = &budgets.reference;
+    if reference.tcg_cpu != native::TCG_CPU {
+        bail!(
+            "bench/budgets.json was measured on TCG CPU `{}`, the benchmark now uses `{}`: \
+             re-measure and update the reference",
+            reference.tcg_cpu,
+            native::TCG_CPU
+        );
+    }
+
+    let report_text = std::fs::read_to_string(dir.join("REPORT.json"))
+        .context("reading bench/REPORT.json (run `cargo xtask bench kernel`)")?;
+    let report: Report = serde_json::from_str(&report_text).context("parsing bench/REPORT.json")?;
+    check_reference(reference, &report.native_linux, "bench/REPORT.json")?;
+    for row in &report.bilby.rows {
+        if let (Some(m), Ok(p)) = (&row.measured, path_by_id(&row.path)) {
+            let budget = budgets.budget(p)?;
+            if m.instructions_per_op > budget as f64 {
+                bail!(
+                    "bench/REPORT.json: `{}` measured {} instructions/op, over its budget {budget}",
+                    row.path,
+                    m.instructions_per_op
+                );
+            }
+        }
+    }
+
+    if !quick {
+        let work = work_dir();
+        let bin = guest::build(&work)?;
+        let fresh = super::measure_native(&bin, &work)?;
+        check_reference(reference, &fresh, "this run")?;
+    }
+
+    match bilby::measure() {
+        Ok(figures) => {
+            let v = budgets.violations(&figures)?;
+            if !v.is_empty() {
+                bail!("Bilby paths over budget:\n  {}", v.join("\n  "));
+            }
+            eprintln!("xtask: budgets: every Bilby path within its budget");
+        }
+        Err(why) => eprintln!(
+            "xtask: budgets: Bilby paths {why}; checked the budgets against the targets only"
+        ),
+    }
+    Ok(())
+}
+
+fn path_by_id(id: &str) -> Result<Path> {
+    Path::ALL
+        .into_iter()
+        .find(|p| p.id() == id)
+        .with_context(|| format!("unknown Bilby path `{id}`"))
+}
+
+/// The same kernel on the same CPU must give exactly the reference path
+/// lengths; another kernel is reported, not failed (Debian updates it).
+fn check_reference(
+    reference: &Reference,
+    native: &super::report::NativeLinux,
+    source: &str,
+) -> Result<()> {
+    if native.kernel_package != reference.kernel_package || native.tcg_cpu != reference.tcg_cpu {
+        eprintln!(
+            "xtask: budgets: {source} measured {} on `{}`, the reference is {} on `{}`; \
+             not compared",
+            native.kernel_package, native.tcg_cpu, reference.kernel_package, reference.tcg_cpu
+        );
+        return Ok(());
+    }
+    for (op, want) in [
+        ("getpid", reference.getpid_instructions_per_op),
+        (
+            "invalid_syscall",
+            reference.invalid_syscall_instructions_per_op,
+        ),
+    ] {
+        let got = native
+            .ops
+            .iter()
+            .find(|o| o.op == op)
+            .with_context(|| format!("{source} has no native `{op}`"))?
+            .instructions_per_op;
+        if got != want as f64 {
+            bail!(
+                "{source}: native Linux `{op}` took {got} instructions/op, the reference says \
+                 {want} for the same kernel and CPU: the measurement is not exact any more"
+            );
+        }
+    }
+    eprintln!(
+        "xtask: budgets: {source} reproduces the native reference ({})",
+        reference.kernel_package
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"{
+        "//": "test",
+        "reference": {"kernel_package": "k 1", "tcg_cpu": "max",
+                      "getpid_instructions_per_op": 300,
+                      "invalid_syscall_instructions_per_op": 200},
+        "budgets": {"null_hypercall": 240, "ipc_call_reply_registers": 540,
+                    "ipc_call_reply_utcb64": 540, "virtualized_syscall": 600}
+    }"#;
+
+    #[test]
+    fn accepts_budgets_within_targets() {
+        let b = Budgets::parse(GOOD).unwrap();
+        assert_eq!(b.budget(Path::VirtualizedSyscall).unwrap(), 600);
+    }
+
+    #[test]
+    fn rejects_loose_missing_or_unknown_budgets() {
+        let cases = [
+            (
+                GOOD.replace("\"null_hypercall\": 240", "\"null_hypercall\": 241"),
+                "looser",
+            ),
+            (GOOD.replace("\"null_hypercall\": 240,", ""), "no budget"),
+            (
+                GOOD.replace("\"null_hypercall\"", "\"nul_hypercall\""),
+                "unknown path",
+            ),
+            (
+                GOOD.replace("\"//\": \"test\",", "\"extra\": 1,"),
+                "parsing",
+            ),
+            (
+                GOOD.replace(
+                    "\"getpid_instructions_per_op\": 300",
+                    "\"getpid_instructions_per_op\": 0",
+                ),
+                "is 0",
+            ),
+        ];
+        for (text, want) in cases {
+            let e = format!("{:#}", Budgets::parse(&text).unwrap_err());
+            assert!(e.contains(want), "{want}: {e}");
+        }
+    }
+
+    #[test]
+    fn flags_paths_over_budget_or_with_wrong_switches() {
+        let b = Budgets::parse(GOOD).unwrap();
+        let mut f = bilby::Figures::default();
+        for p in Path::ALL {
+            let (m, a) = p.expected_switches();
+            f.paths.insert(
+                p,
+                bilby::PathFigures {
+                    instructions_per_op: b.budget(p).unwrap() as f64,
+                    mode_switches_per_op: m as f64,
+                    address_space_switches_per_op: a as f64,
+                    kvm_cycles_per_op: None,
+                },
+            );
+        }
+        assert!(b.violations(&f).unwrap().is_empty());
+        f.paths
+            .get_mut(&Path::IpcUtcb64)
+            .unwrap()
+            .instructions_per_op = 541.0;
+        f.paths
+            .get_mut(&Path::VirtualizedSyscall)
+            .unwrap()
+            .mode_switches_per_op = 8.0;
+        let v = b.violations(&f).unwrap();
+        assert_eq!(v.len(), 2, "{v:?}");
+        assert!(v[0].contains("ipc_call_reply_utcb64") && v[0].contains("541"));
+        assert!(v[1].contains("virtualized_syscall") && v[1].contains("8/2"));
+        f.paths.remove(&Path::NullHypercall);
+        assert!(b.violations(&f).is_err());
+    }
+}

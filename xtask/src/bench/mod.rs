@@ -1,0 +1,311 @@
+//! Kernel benchmarks: path lengths and times against native Linux and UML.
+//!
+//! `cargo xtask bench kernel` measures, in one run:
+//! - native Linux path lengths (Debian's kernel under QEMU TCG with
+//!   `-icount shift=0`, the static benchmark `bench/linux_syscall.c` as
+//!   `/init`): exact instructions per getpid and per invalid syscall;
+//! - Bilby's paths on the same emulated CPU, once the kernel boots the
+//!   benchmark guests ([`bilby::measure`] is the hook);
+//! - the Type-II anchor: the same binary under User-Mode Linux and on the
+//!   host, in TSC cycles, as a ratio;
+//!
+//! and writes `bench/REPORT.md` and `bench/REPORT.json`. `budget_test`
+//! (a step of `cargo xtask test`) holds Bilby's paths to the committed
+//! budgets in `bench/budgets.json`. Nothing here checks speed by timing a
+//! test: figures go to reports, and only exact path lengths are gated.
+
+mod bilby;
+mod budget;
+mod cpio;
+mod guest;
+mod native;
+mod parse;
+mod proc;
+mod report;
+mod uml;
+
+use anyhow::{bail, Context, Result};
+use parse::{median, OpResult, Run, Stats};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// How many times UML is booted, and the benchmark run on the host.
+const UML_RUNS: usize = 5;
+
+/// Native-Linux operations the benchmark measures, with what they are.
+const NATIVE_OPS: [(&str, &str); 2] = [
+    ("getpid", "`syscall` with rax = SYS_getpid"),
+    (
+        "invalid_syscall",
+        "`syscall` with rax = 1000, no such call: -ENOSYS",
+    ),
+];
+
+/// Where the benchmark keeps its builds and logs.
+fn work_dir() -> PathBuf {
+    crate::util::root().join("target").join("bench")
+}
+
+fn bench_dir() -> PathBuf {
+    crate::util::root().join("bench")
+}
+
+/// `cargo xtask bench kernel`: measures everything and writes the report.
+/// With `--budgets [--quick]` it runs only the budget check of `cargo xtask test`.
+pub fn kernel_bench(args: &[String]) -> Result<()> {
+    match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [] => {}
+        // The regression guard alone, as `cargo xtask test` runs it.
+        ["--budgets"] => return budget_test(false),
+        ["--budgets", "--quick"] | ["--quick", "--budgets"] => return budget_test(true),
+        _ => bail!("usage: cargo xtask bench kernel [--budgets [--quick]]"),
+    }
+    let work = work_dir();
+    let bin = guest::build(&work)?;
+
+    let native = measure_native(&bin, &work)?;
+    let getpid = native
+        .ops
+        .iter()
+        .find(|o| o.op == "getpid")
+        .map(|o| o.instructions_per_op)
+        .context("no native getpid figure")?;
+
+    let bilby = match bilby::measure() {
+        Ok(f) => report::Bilby {
+            status: "measured".into(),
+            qemu_commands: f.commands.clone(),
+            reference: reference_text(&native),
+            native_getpid_instructions: getpid,
+            rows: bilby::rows(Some(&f), getpid),
+        },
+        Err(why) => report::Bilby {
+            status: why,
+            qemu_commands: Vec::new(),
+            reference: reference_text(&native),
+            native_getpid_instructions: getpid,
+            rows: bilby::rows(None, getpid),
+        },
+    };
+
+    let uml_result = measure_uml(&bin, &work);
+    let uml = match &uml_result {
+        Ok(anchor) => report::Uml {
+            status: "measured".into(),
+            anchor: Some(anchor.clone()),
+        },
+        Err(e) => report::Uml {
+            status: format!("failed: {e:#}"),
+            anchor: None,
+        },
+    };
+
+    let rep = report::Report {
+        schema: 1,
+        generated_by: "cargo xtask bench kernel".into(),
+        date_utc: report::now_utc(),
+        machine: machine()?,
+        native_linux: native,
+        bilby,
+        uml,
+    };
+    write_report(&rep)?;
+    uml_result.context("the UML anchor failed (the report says so)")?;
+    Ok(())
+}
+
+fn reference_text(n: &report::NativeLinux) -> String {
+    format!(
+        "native Linux getpid, Debian {} under TCG `{}`",
+        n.kernel_package, n.tcg_cpu
+    )
+}
+
+fn write_report(rep: &report::Report) -> Result<()> {
+    let dir = bench_dir();
+    let json = serde_json::to_string_pretty(rep)? + "\n";
+    std::fs::write(dir.join("REPORT.json"), json).context("writing bench/REPORT.json")?;
+    std::fs::write(dir.join("REPORT.md"), rep.markdown()).context("writing bench/REPORT.md")?;
+    eprintln!("xtask: bench: wrote bench/REPORT.md and bench/REPORT.json");
+    Ok(())
+}
+
+/// Boots Debian's kernel with the benchmark as init and extracts path lengths.
+fn measure_native(bin: &Path, work: &Path) -> Result<report::NativeLinux> {
+    let initrd = work.join("linux-initramfs.cpio");
+    guest::initramfs(bin, &initrd)?;
+    let kernel = native::debian_kernel()?;
+    let r = native::run(&kernel, &initrd, work)?;
+    let loop_ = r.run.result("loop")?;
+    let loop_min = loop_.stats().min;
+    let mut ops = Vec::new();
+    for (name, description) in NATIVE_OPS {
+        let o = r.run.result(name)?;
+        ops.push(path_length(name, description, o, loop_min));
+    }
+    let mitigations = r
+        .run
+        .info
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("vuln_").map(|k| (k.to_string(), v.clone())))
+        .collect();
+    Ok(report::NativeLinux {
+        kernel_package: format!("{} {}", kernel.package, kernel.version),
+        guest_release: r.run.info("release"),
+        guest_version: r.run.info("kernel_version"),
+        qemu_command: relative(&r.command),
+        tcg_cpu: native::TCG_CPU.into(),
+        mitigations,
+        loop_instructions_per_iteration: loop_min,
+        ops,
+        boot_seconds: r.seconds,
+    })
+}
+
+fn path_length(name: &str, description: &str, o: &OpResult, loop_min: f64) -> report::PathLength {
+    let per_iter = o.per_op();
+    let min = o.stats().min;
+    report::PathLength {
+        op: name.into(),
+        description: description.into(),
+        instructions_per_iteration: min,
+        instructions_per_op: min - loop_min,
+        rounds_at_minimum: per_iter.iter().filter(|&&v| v == min).count(),
+        rounds: per_iter.len(),
+        iterations_per_round: o.iters,
+        return_value: o.ret,
+    }
+}
+
+/// Builds UML (cached), then runs the benchmark under UML and on the host.
+fn measure_uml(bin: &Path, work: &Path) -> Result<report::UmlAnchor> {
+    let uml = uml::build(work)?;
+    let root = uml::hostfs_root(work, bin)?;
+    let mut uml_runs = Vec::new();
+    let mut host_runs = Vec::new();
+    let mut command = String::new();
+    // Interleaved, so a change in the machine's load hits both sides alike.
+    for i in 0..UML_RUNS {
+        eprintln!("xtask: bench: UML and host, run {}/{UML_RUNS}", i + 1);
+        let u = uml::run_uml(&uml, &root, work)?;
+        command = u.command;
+        uml_runs.push(u.run);
+        host_runs.push(uml::run_host(bin)?);
+    }
+    let mut ops = Vec::new();
+    for (name, _) in NATIVE_OPS {
+        ops.push(time_ratio(name, &host_runs, &uml_runs)?);
+    }
+    Ok(report::UmlAnchor {
+        uml_source: format!("linux-source-6.12 {}", uml.source_version),
+        uml_release: uml_runs[0].info("release"),
+        uml_command: relative(&command),
+        host_release: host_runs[0].info("release"),
+        runs: UML_RUNS,
+        ops,
+    })
+}
+
+/// Each run's median cycles per op (the loop's median removed), and all
+/// rounds' cycles per op.
+fn run_medians(runs: &[Run], op: &str) -> Result<(Vec<f64>, Vec<f64>)> {
+    let mut medians = Vec::new();
+    let mut rounds = Vec::new();
+    for r in runs {
+        let o = r.result(op)?;
+        let lp = r.result("loop")?.stats().median;
+        medians.push(o.stats().median - lp);
+        rounds.extend(o.per_op());
+    }
+    Ok((medians, rounds))
+}
+
+fn time_ratio(op: &str, host: &[Run], uml: &[Run]) -> Result<report::TimeRatio> {
+    let (host_run_medians, host_rounds) = run_medians(host, op)?;
+    let (uml_run_medians, uml_rounds) = run_medians(uml, op)?;
+    let h = median(&host_run_medians).context("no host runs")?;
+    let u = median(&uml_run_medians).context("no UML runs")?;
+    if h <= 0.0 {
+        bail!("host {op} took {h} cycles per op: the TSC is unusable here");
+    }
+    Ok(report::TimeRatio {
+        op: op.into(),
+        host_cycles_per_op: h,
+        uml_cycles_per_op: u,
+        uml_over_host: u / h,
+        host_run_medians,
+        uml_run_medians,
+        uml_rounds: Stats::of(&uml_rounds).context("no UML rounds")?,
+        host_rounds: Stats::of(&host_rounds).context("no host rounds")?,
+    })
+}
+
+/// A command line with the workspace root left out of its paths, so the
+/// report reads the same wherever the repository is checked out.
+fn relative(command: &str) -> String {
+    command.replace(&format!("{}/", crate::util::root().display()), "")
+}
+
+/// Describes this machine for the report.
+fn machine() -> Result<report::Machine> {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu_model = cpuinfo
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .map(|r| r.trim_start_matches([' ', '\t', ':']))
+        })
+        .unwrap_or("unknown")
+        .to_string();
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let memory_mib = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|r| r.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kib| kib / 1024);
+    let os_release = std::fs::read_to_string("/etc/os-release").unwrap_or_default();
+    let os = os_release
+        .lines()
+        .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+        .map_or("unknown".into(), |v| v.trim_matches('"').to_string());
+    let host_kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map_or("unknown".into(), |s| s.trim().to_string());
+    let kvm = if !Path::new("/dev/kvm").exists() {
+        "absent".to_string()
+    } else if Path::new("/sys/module/kvm_pvm").exists() {
+        "kvm_pvm (software virtualization with shadow paging, not hardware VT)".into()
+    } else if Path::new("/sys/module/kvm_intel").exists() {
+        "kvm_intel".into()
+    } else if Path::new("/sys/module/kvm_amd").exists() {
+        "kvm_amd".into()
+    } else {
+        "present (module unknown)".into()
+    };
+    Ok(report::Machine {
+        cpu_model,
+        cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        memory_mib,
+        host_kernel,
+        os,
+        kvm,
+        qemu: first_line("qemu-system-x86_64", "--version")?,
+        gcc: first_line("gcc", "--version")?,
+    })
+}
+
+fn first_line(program: &str, arg: &str) -> Result<String> {
+    let out = Command::new(program)
+        .arg(arg)
+        .output()
+        .with_context(|| format!("running {program} {arg}"))?;
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or("unknown")
+        .to_string())
+}
+
+/// Path-length budgets checked by `cargo xtask test`.
+pub fn budget_test(quick: bool) -> Result<()> {
+    budget::check(quick)
+}
