@@ -36,6 +36,10 @@ pub struct Step {
     /// Sum over the ports.
     pub total_churned: u64,
     pub total_hook_churned: u64,
+    /// The whole tree's changes by area (each arch, and shared code).
+    pub areas: std::collections::BTreeMap<String, crate::output::Totals>,
+    /// Files changed in the whole tree (text, binary, generated).
+    pub files_changed: u64,
 }
 
 /// Runs every step of a series for the given ports.
@@ -71,7 +75,10 @@ pub fn series(
                 report: r,
             });
         }
+        let (areas, _) = crate::output::by_area(&cmp.files);
         steps.push(Step {
+            areas,
+            files_changed: cmp.files.len() as u64,
             from: w[0].label(),
             to: w[1].label(),
             total_churned: sp.iter().map(|p| p.churned).sum(),
@@ -80,4 +87,138 @@ pub fn series(
         });
     }
     Ok(steps)
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+/// The series as a Markdown report (what `diffstat/REPORT.md` holds).
+pub fn render_markdown(
+    steps: &[Step],
+    algorithm: crate::lines::Algorithm,
+    command: &str,
+) -> String {
+    let mut s = String::new();
+    s.push_str("# Porting effort: churn and shared-code hooks\n\n");
+    s.push_str("Produced by `bilby-diffstat`; do not edit by hand.\n\n");
+    s.push_str(&format!(
+        "Command: `{command}`\n\nAlgorithm: {}\n\n",
+        algorithm.describe()
+    ));
+    s.push_str(
+        "Definitions: *own lines* are the text lines (code + comment + blank; binary and \
+         generated files apart) under the port's own directories; *churned* = added + removed \
+         own lines in the step, renames detected without a file-count limit; *relative churn* = \
+         churned / own lines at the start of the step; *hooks* are shared files outside the \
+         port's directories that are its named hook paths or that test its `CONFIG_` symbol, \
+         changed in the step; *CONFIG hunks* are changed hunks of those files that sit in or \
+         open a conditional on the symbol; *hook lines* are all changed lines of named hook \
+         paths, and only the CONFIG-hunk lines of files that merely test the symbol.\n\n",
+    );
+    for st in steps {
+        s.push_str(&format!("## {} → {}\n\n", st.from, st.to));
+        s.push_str("### Shared-code hooks (what breaks on every rebase)\n\n");
+        s.push_str("| port | hook paths | symbols | hook files changed | hook lines +/- | CONFIG hunks |\n|---|---|---|---:|---:|---:|\n");
+        for p in &st.ports {
+            let r = &p.report;
+            s.push_str(&format!(
+                "| {} | {} | {} | {} | +{} / -{} | {} |\n",
+                p.port,
+                if r.spec.hooks.is_empty() {
+                    "—".to_string()
+                } else {
+                    r.spec.hooks.join(", ")
+                },
+                r.spec
+                    .symbols
+                    .iter()
+                    .map(|x| format!("`CONFIG_{x}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                r.hooks.files,
+                r.hooks.added,
+                r.hooks.removed,
+                p.hook_config_hunks
+            ));
+        }
+        s.push_str("\n### Size and churn of the ports' own code\n\n");
+        s.push_str("| port | own paths | files | own lines (code / comment / blank) | lines after | churned (+/-) | relative churn | own files changed | own files added |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for p in &st.ports {
+            let r = &p.report;
+            s.push_str(&format!(
+                "| {} | {} | {} → {} | {} ({} / {} / {}) | {} | {} (+{} / -{}) | {} | {} | {} |\n",
+                p.port,
+                r.spec.own.join(", "),
+                r.old_size.files,
+                r.new_size.files,
+                p.lines,
+                r.old_size.lines.code,
+                r.old_size.lines.comment,
+                r.old_size.lines.blank,
+                p.lines_after,
+                p.churned,
+                r.own.added,
+                r.own.removed,
+                pct(p.relative_churn),
+                r.own.files,
+                r.own_added.files
+            ));
+        }
+        let lines: u64 = st.ports.iter().map(|p| p.lines).sum();
+        s.push_str(&format!(
+            "\nSum over the {} ports (the cost of maintaining them together): {} churned own lines \
+             of {} ({}), plus {} changed lines in their shared-code hooks.\n\n",
+            st.ports.len(),
+            st.total_churned,
+            lines,
+            pct(if lines == 0 { 0.0 } else { st.total_churned as f64 / lines as f64 }),
+            st.total_hook_churned
+        ));
+        s.push_str("Note: the ports overlap (arch/x86/xen lies inside arch/x86), so the sum counts those lines twice.\n\n");
+        for p in &st.ports {
+            let mut hooks = p.report.hook_files.clone();
+            hooks.sort_by(|a, b| {
+                (b.added + b.removed)
+                    .cmp(&(a.added + a.removed))
+                    .then(a.path.cmp(&b.path))
+            });
+            s.push_str(&format!(
+                "### {}: hook files changed upstream in this step ({}; top 25 by hook lines)\n\n",
+                p.port,
+                hooks.len()
+            ));
+            if hooks.is_empty() {
+                s.push_str("None.\n\n");
+                continue;
+            }
+            s.push_str("| file | why | hook lines +/- | CONFIG hunks | whole file +/- |\n|---|---|---:|---:|---:|\n");
+            for h in hooks.iter().take(25) {
+                s.push_str(&format!(
+                    "| `{}` | {} | +{} / -{} | {} | +{} / -{} |\n",
+                    h.path, h.why, h.added, h.removed, h.config_hunks, h.file_added, h.file_removed
+                ));
+            }
+            s.push('\n');
+        }
+        s.push_str(&format!(
+            "### Arch-specific vs shared changes, whole tree ({} files changed)\n\n",
+            st.files_changed
+        ));
+        s.push_str("| area | files | added | removed | churned |\n|---|---:|---:|---:|---:|\n");
+        let mut areas: Vec<_> = st.areas.iter().collect();
+        areas.sort_by(|a, b| b.1.churn().cmp(&a.1.churn()).then(a.0.cmp(b.0)));
+        for (name, t) in areas {
+            s.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                name,
+                t.files,
+                t.added,
+                t.removed,
+                t.churn()
+            ));
+        }
+        s.push('\n');
+    }
+    s
 }

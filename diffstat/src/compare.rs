@@ -99,7 +99,7 @@ pub struct FileStat {
     pub new_bytes: u64,
     /// Per port (by name) whose CONFIG symbols this file tests: the hunks
     /// that sit in or open such a conditional. Absent: no mention.
-    pub config_hunks: std::collections::BTreeMap<String, u64>,
+    pub config: std::collections::BTreeMap<String, crate::port::ConfigHits>,
 }
 
 fn ser_opt_bytes<S: serde::Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
@@ -340,7 +340,7 @@ pub fn file_stat(
         new_lines: ClassCounts::default(),
         old_bytes: a.len() as u64,
         new_bytes: b.len() as u64,
-        config_hunks: Default::default(),
+        config: Default::default(),
     };
     if st.binary || a == b {
         return st;
@@ -358,7 +358,7 @@ pub fn file_stat(
     for spec in &opts.ports {
         if crate::port::mentions_any(&path, a, b, &spec.symbols) {
             let n = crate::port::config_hunks(&path, a, b, &d, &spec.symbols);
-            st.config_hunks.insert(spec.name.clone(), n);
+            st.config.insert(spec.name.clone(), n);
         }
     }
     if !opts.classify {

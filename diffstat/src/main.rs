@@ -69,6 +69,10 @@ struct Cli {
     #[arg(long, group = "format")]
     csv: bool,
 
+    /// Markdown (series and port reports), as in diffstat/REPORT.md.
+    #[arg(long, group = "format")]
+    markdown: bool,
+
     /// Also write an SVG chart of churn per step and port.
     #[arg(long, value_name = "FILE")]
     svg: Option<PathBuf>,
@@ -206,7 +210,7 @@ fn run(cli: &Cli) -> Result<()> {
         .map(|p| port::analyze(&cmp, p, &trees[0], &trees[1], true))
         .collect::<Result<_>>()?;
     if let Some(svg) = &cli.svg {
-        let steps = vec![one_step(&trees, &reports)];
+        let steps = vec![one_step(&trees, &reports, &cmp)];
         chart::churn_svg(svg, &steps)?;
     }
     if cli.numstat {
@@ -224,6 +228,18 @@ fn run(cli: &Cli) -> Result<()> {
         }
     } else if cli.csv {
         output::write_csv(&mut out, &cmp)?;
+    } else if cli.markdown {
+        if reports.is_empty() {
+            bail!("--markdown needs --port (or --series)");
+        }
+        let step = one_step(&trees, &reports, &cmp);
+        let cmd = format!(
+            "bilby-diffstat --port {} {} {}",
+            cli.port.join(" --port "),
+            step.from,
+            step.to
+        );
+        out.write_all(churn::render_markdown(&[step], opts.algorithm, &cmd).as_bytes())?;
     } else {
         for r in &reports {
             write_port(&mut out, r)?;
@@ -234,7 +250,11 @@ fn run(cli: &Cli) -> Result<()> {
     Ok(())
 }
 
-fn one_step(trees: &[Tree], reports: &[port::PortReport]) -> churn::Step {
+fn one_step(
+    trees: &[Tree],
+    reports: &[port::PortReport],
+    cmp: &bilby_diffstat::compare::Comparison,
+) -> churn::Step {
     let ports: Vec<churn::StepPort> = reports
         .iter()
         .map(|r| {
@@ -256,6 +276,8 @@ fn one_step(trees: &[Tree], reports: &[port::PortReport]) -> churn::Step {
         })
         .collect();
     churn::Step {
+        areas: output::by_area(&cmp.files).0,
+        files_changed: cmp.files.len() as u64,
         from: trees[0].label(),
         to: trees[1].label(),
         total_churned: ports.iter().map(|p| p.churned).sum(),
@@ -322,6 +344,22 @@ fn write_port(w: &mut dyn Write, r: &port::PortReport) -> Result<()> {
 }
 
 fn write_series(w: &mut dyn Write, cli: &Cli, opts: &Options, steps: &[churn::Step]) -> Result<()> {
+    if cli.markdown {
+        let mut cmd = String::from("bilby-diffstat --series");
+        for p in &cli.port {
+            cmd.push_str(&format!(" --port {p}"));
+        }
+        for t in steps
+            .iter()
+            .map(|s| s.from.clone())
+            .chain(steps.last().map(|s| s.to.clone()))
+        {
+            cmd.push(' ');
+            cmd.push_str(&t);
+        }
+        w.write_all(churn::render_markdown(steps, opts.algorithm, &cmd).as_bytes())?;
+        return Ok(());
+    }
     if cli.json {
         let v = serde_json::json!({
             "schema": format!("{}-series", output::JSON_SCHEMA),

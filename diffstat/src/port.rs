@@ -8,7 +8,7 @@
 //! `if XEN`).
 
 use crate::classify::{classify_lines, lang_of, ClassCounts, Lang};
-use crate::compare::{Comparison, FileStat};
+use crate::compare::Comparison;
 use crate::lines::{split_lines, LineDiff};
 use crate::output::Totals;
 use crate::source::{Kind, Tree};
@@ -155,11 +155,19 @@ pub fn conditional_lines(lines: &[&[u8]], sym: &str, lang: Lang) -> Vec<bool> {
     out
 }
 
+/// Changed hunks (and their lines) that touch a conditional on a symbol.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ConfigHits {
+    pub hunks: u64,
+    pub added: u64,
+    pub removed: u64,
+}
+
 /// Hunks of a diff that touch a conditional on one of `syms`.
-pub fn config_hunks(path: &[u8], a: &[u8], b: &[u8], d: &LineDiff, syms: &[String]) -> u64 {
+pub fn config_hunks(path: &[u8], a: &[u8], b: &[u8], d: &LineDiff, syms: &[String]) -> ConfigHits {
     let lang = lang_of(path);
     let (la, lb) = (split_lines(a), split_lines(b));
-    let mut n = 0;
+    let mut hits = ConfigHits::default();
     let flags: Vec<(Vec<bool>, Vec<bool>)> = syms
         .iter()
         .map(|s| {
@@ -174,10 +182,12 @@ pub fn config_hunks(path: &[u8], a: &[u8], b: &[u8], d: &LineDiff, syms: &[Strin
             .iter()
             .any(|(fa, fb)| ro.clone().any(|i| fa[i]) || rn.clone().any(|j| fb[j]))
         {
-            n += 1;
+            hits.hunks += 1;
+            hits.removed += ro.len() as u64;
+            hits.added += rn.len() as u64;
         }
     }
-    n
+    hits
 }
 
 /// True when either version mentions one of the symbols.
@@ -249,6 +259,9 @@ pub fn measure(tree: &Tree, prefixes: &[String]) -> Result<Size> {
 pub struct PortReport {
     pub spec: PortSpec,
     /// Shared files the port hooks into that changed, hooks first in reports.
+    /// Hook files and hook lines: every changed line of named hook paths
+    /// (and, against upstream, of every changed shared file); for files that
+    /// only test the port's symbol, the lines of the CONFIG hunks.
     pub hooks: Totals,
     pub hook_config_hunks: u64,
     pub hook_files: Vec<HookFile>,
@@ -266,8 +279,12 @@ pub struct PortReport {
 pub struct HookFile {
     pub path: String,
     pub why: &'static str,
+    /// Hook lines (see [`PortReport::hooks`]).
     pub added: u64,
     pub removed: u64,
+    /// All changed lines of the file.
+    pub file_added: u64,
+    pub file_removed: u64,
     pub config_hunks: u64,
 }
 
@@ -302,20 +319,29 @@ pub fn analyze(
             }
             continue;
         }
+        let hits = f.config.get(&spec.name).copied();
         let why = if spec.named_hook(p) {
-            Some("hook path")
-        } else if f.config_hunks.contains_key(&spec.name) {
-            Some("tests CONFIG symbol")
+            Some(("hook path", (f.added, f.removed)))
         } else if all_shared_are_hooks {
-            Some("changed shared file")
+            Some(("changed shared file", (f.added, f.removed)))
         } else {
-            None
+            hits.map(|h| ("tests CONFIG symbol", (h.added, h.removed)))
         };
-        if let Some(why) = why {
-            let ch = f.config_hunks.get(&spec.name).copied().unwrap_or(0);
-            hooks.add(f);
-            hunks += ch;
-            hook_files.push(hook_file(f, why, ch));
+        if let Some((why, (added, removed))) = why {
+            let h = hits.unwrap_or_default();
+            hooks.files += 1;
+            hooks.added += added;
+            hooks.removed += removed;
+            hunks += h.hunks;
+            hook_files.push(HookFile {
+                path: String::from_utf8_lossy(f.path()).into_owned(),
+                why,
+                added,
+                removed,
+                file_added: f.added,
+                file_removed: f.removed,
+                config_hunks: h.hunks,
+            });
         }
     }
     let (old_size, new_size) = rayon::join(|| measure(old, &spec.own), || measure(new, &spec.own));
@@ -329,16 +355,6 @@ pub fn analyze(
         old_size: old_size?,
         new_size: new_size?,
     })
-}
-
-fn hook_file(f: &FileStat, why: &'static str, config_hunks: u64) -> HookFile {
-    HookFile {
-        path: String::from_utf8_lossy(f.path()).into_owned(),
-        why,
-        added: f.added,
-        removed: f.removed,
-        config_hunks,
-    }
 }
 
 #[cfg(test)]
