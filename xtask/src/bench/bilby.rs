@@ -181,18 +181,72 @@ pub fn rows(figures: Option<&Figures>, native_getpid: f64) -> Vec<Row> {
         .collect()
 }
 
+/// Where a Bilby benchmark boot runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    /// QEMU TCG with `-icount shift=0` on [`super::native::TCG_CPU`]: exact path lengths.
+    TcgIcount,
+    /// QEMU with KVM: times in cycles.
+    Kvm,
+}
+
+/// What one boot of the benchmark guests printed, and how it was run.
+#[derive(Debug, Clone)]
+pub struct BootLog {
+    pub serial: String,
+    pub command: String,
+}
+
+/// Boots the kernel with a root task and boot modules on a platform.
+pub type Boot<'a> =
+    dyn Fn(&std::path::Path, &[std::path::PathBuf], Platform) -> Result<BootLog> + 'a;
+
+/// Builds the benchmark guests (`bench/guests/`), boots them with `boot`
+/// under TCG icount and, if `kvm`, under KVM, and returns the figures.
+#[cfg_attr(
+    not(test),
+    allow(
+        dead_code,
+        reason = "measure() calls it once the kernel runs the benchmark guests"
+    )
+)]
+pub fn measure_with(work: &std::path::Path, boot: &Boot<'_>, kvm: bool) -> Result<Figures> {
+    let guests = super::guest::build_bilby_guests(&work.join("bilby-guests"))?;
+    let run = |platform| -> Result<(Run, String)> {
+        let b = boot(&guests.root_task, &guests.modules, platform)?;
+        let run = super::parse::parse_log(&b.serial).with_context(|| {
+            format!(
+                "Bilby benchmark under {platform:?} ({}); serial log:\n{}",
+                b.command, b.serial
+            )
+        })?;
+        Ok((run, b.command))
+    };
+    let (icount, icount_cmd) = run(Platform::TcgIcount)?;
+    let mut commands = vec![icount_cmd];
+    let kvm_run = if kvm {
+        let (r, cmd) = run(Platform::Kvm)?;
+        commands.push(cmd);
+        Some(r)
+    } else {
+        None
+    };
+    let mut figures = Figures::from_runs(&icount, kvm_run.as_ref())?;
+    figures.commands = commands;
+    Ok(figures)
+}
+
 /// Measures Bilby's paths, or says why it cannot yet.
 ///
-/// This is where the kernel's QEMU runner plugs in: build the benchmark
-/// guests (`bench/guests/`), boot them with `kernel::boot` under TCG with
-/// `-icount shift=0` on the CPU of [`super::native::TCG_CPU`] and, where it
-/// opens, under KVM; parse each serial log and hand the runs to
-/// [`Figures::from_runs`].
+/// This is where the kernel's QEMU runner plugs in: `measure_with(work,
+/// &boot, kvm)` with a `boot` that runs `kernel::boot` for the root task and
+/// modules (TCG icount on the CPU of [`super::native::TCG_CPU`], or KVM) and
+/// returns the serial log.
 pub fn measure() -> Result<Figures, String> {
     Err(
-        "not measured yet: the benchmark guests (bench/guests/) and their wiring to the \
-         kernel's QEMU runner are not written, because the kernel (issue 3) does not yet run \
-         C guests with IPC and exception IPC"
+        "not measured yet: the benchmark guests (bench/guests/) build against the ABI \
+         headers, but the kernel (issue 3) does not yet implement the hypercalls, IPC and \
+         exception IPC they use, so they are not booted"
             .into(),
     )
 }
@@ -252,6 +306,36 @@ mod tests {
             ),
             (4, 2)
         );
+    }
+
+    #[test]
+    fn measure_with_boots_twice_and_collects_figures() {
+        let work = crate::util::root().join("target/bench/test-measure");
+        let calls = std::cell::RefCell::new(Vec::new());
+        let boot = |root: &std::path::Path, modules: &[std::path::PathBuf], p: Platform| {
+            calls
+                .borrow_mut()
+                .push((root.to_path_buf(), modules.to_vec(), p));
+            Ok(BootLog {
+                serial: log(),
+                command: format!("qemu {p:?}"),
+            })
+        };
+        let f = measure_with(&work, &boot, true).unwrap();
+        assert_eq!(f.commands, ["qemu TcgIcount", "qemu Kvm"]);
+        assert_eq!(f.paths.len(), 4);
+        let calls = calls.borrow();
+        assert_eq!(calls.len(), 2);
+        assert!(calls[0].0.ends_with("bilby_bench.elf"));
+        assert_eq!(calls[0].1.len(), 2);
+        let failing = |_: &std::path::Path, _: &[std::path::PathBuf], _: Platform| {
+            Ok(BootLog {
+                serial: "BENCH begin version=1\nBENCH error what=x status=1\n".into(),
+                command: "qemu".into(),
+            })
+        };
+        let e = measure_with(&work, &failing, false).unwrap_err();
+        assert!(format!("{e:#}").contains("reported a failure"), "{e:#}");
     }
 
     #[test]

@@ -41,6 +41,72 @@ pub fn build(out_dir: &Path) -> Result<PathBuf> {
     Ok(out)
 }
 
+/// Bilby's benchmark guests, relative to the workspace root: the root task
+/// first, then the boot modules it expects.
+pub const BILBY_GUESTS: [&str; 3] = ["bilby_bench", "ipc_server", "virt_app"];
+const BILBY_GUEST_DIR: &str = "bench/guests";
+
+/// gcc flags for Bilby guests: freestanding, static, no SSE (the kernel's
+/// guests are built the same way), ABI headers on the include path.
+const BILBY_CFLAGS: [&str; 15] = [
+    "-std=c11",
+    "-O2",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-ffreestanding",
+    "-fno-builtin",
+    "-fno-stack-protector",
+    "-fno-pic",
+    "-no-pie",
+    "-static",
+    "-nostdlib",
+    "-mgeneral-regs-only",
+    "-fno-asynchronous-unwind-tables",
+    "-Wl,--build-id=none,-z,max-page-size=4096",
+];
+
+/// Bilby's benchmark guests, built.
+#[derive(Debug, Clone)]
+pub struct BilbyGuests {
+    pub root_task: PathBuf,
+    pub modules: Vec<PathBuf>,
+}
+
+/// Compiles `bench/guests/*.c` into `out_dir` (as `<name>.elf`, the file
+/// name being the module name the root task looks for).
+pub fn build_bilby_guests(out_dir: &Path) -> Result<BilbyGuests> {
+    util::ensure_packages(&[("gcc", "/usr/bin/gcc")])?;
+    std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let root = util::root();
+    let mut elfs = Vec::new();
+    for name in BILBY_GUESTS {
+        let elf = out_dir.join(format!("{name}.elf"));
+        let out = Command::new("gcc")
+            .args(BILBY_CFLAGS)
+            .arg(format!("-I{}", root.join("abi/include").display()))
+            .arg(format!("-I{}", root.join("hypercalls/include").display()))
+            .arg("-o")
+            .arg(&elf)
+            .arg(root.join(BILBY_GUEST_DIR).join(format!("{name}.c")))
+            .output()
+            .context("running gcc")?;
+        if !out.status.success() {
+            anyhow::bail!(
+                "compiling the Bilby benchmark guest `{name}` failed:\n{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        elfs.push(elf);
+    }
+    let root_task = elfs.remove(0);
+    Ok(BilbyGuests {
+        root_task,
+        modules: elfs,
+    })
+}
+
 /// Writes an initramfs with `binary` as `/init` (and `/dev/console` for its
 /// output) to `out`.
 pub fn initramfs(binary: &Path, out: &Path) -> Result<()> {
@@ -72,4 +138,39 @@ pub fn initramfs(binary: &Path, out: &Path) -> Result<()> {
     ];
     std::fs::write(out, cpio::archive(&entries)?)
         .with_context(|| format!("writing {}", out.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The guests must keep compiling against the generated ABI header and
+    /// the hypercall stubs, and carry the ABI note the loader checks.
+    #[test]
+    fn bilby_guests_build_with_the_abi_headers() {
+        let out = util::root().join("target/bench/test-guests");
+        let g = build_bilby_guests(&out).unwrap();
+        assert_eq!(g.modules.len(), 2);
+        for elf in std::iter::once(&g.root_task).chain(&g.modules) {
+            let bytes = std::fs::read(elf).unwrap();
+            assert_eq!(&bytes[..4], b"\x7fELF", "{}", elf.display());
+            let note = bytes.windows(6).any(|w| w == b"Bilby\0");
+            assert!(note, "{} has no Bilby ABI note", elf.display());
+        }
+    }
+
+    #[test]
+    fn the_linux_benchmark_builds_and_its_initramfs_holds_it() {
+        let out = util::root().join("target/bench/test-linux");
+        let bin = build(&out).unwrap();
+        let cpio = out.join("initramfs.cpio");
+        initramfs(&bin, &cpio).unwrap();
+        let a = std::fs::read(&cpio).unwrap();
+        let b = std::fs::read(&bin).unwrap();
+        assert!(a.len() > b.len());
+        assert!(
+            a.windows(b.len()).any(|w| w == b.as_slice()),
+            "/init is the binary"
+        );
+    }
 }

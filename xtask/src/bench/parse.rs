@@ -93,6 +93,7 @@ pub fn parse_log(log: &str) -> Result<Run> {
                     bail!("result `{name}` printed twice, again at {}", at());
                 }
             }
+            "error" => bail!("the benchmark reported a failure at {}", at()),
             other => bail!("unknown BENCH line kind `{other}` at {}", at()),
         }
     }
@@ -274,6 +275,10 @@ BENCH end
                 "cycle count",
             ),
             ("BENCH begin version=1\nBENCH bogus\nBENCH end\n", "unknown"),
+            (
+                "BENCH begin version=1\nBENCH error what=cap_copy status=9\n",
+                "reported a failure",
+            ),
             (
                 "BENCH begin version=1\nBENCH info key=a value=%2\nBENCH end\n",
                 "%-escape",

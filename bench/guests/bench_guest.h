@@ -1,0 +1,72 @@
+/*
+ * bench_guest.h: what Bilby's benchmark guests share.
+ *
+ * Each guest is one freestanding C file built with this header, the ABI
+ * header and the hypercall stubs (which also place the ABI ELF note). The
+ * timing method is the native-Linux benchmark's (bench/linux_syscall.c):
+ * rdtsc around rounds of BENCH_ITERS back-to-back operations, after one
+ * untimed warm-up round, so that under QEMU TCG with `-icount shift=0` both
+ * sides count instructions the same way.
+ */
+#ifndef BENCH_GUEST_H
+#define BENCH_GUEST_H
+
+#include <stdint.h>
+#include <bilby/hypercalls.h>
+
+/* Operations per timed round and timed rounds, as in bench/linux_syscall.c. */
+#define BENCH_ITERS 1000
+#define BENCH_ROUNDS 31
+
+/*
+ * Syscall numbers the virtualized app uses to talk to its handler (the
+ * root task). They are Linux-style numbers well above Linux's own, so the
+ * handler tells them apart from the getpid (39) being measured.
+ */
+#define BENCH_SYS_GETPID 39
+#define BENCH_SYS_ROUND_BEGIN 0x4240 /* the handler reads the counters */
+#define BENCH_SYS_ROUND_END 0x4241   /* rdi = cycles, rsi = iterations */
+#define BENCH_SYS_DONE 0x4242        /* the app has finished: no reply */
+
+/* lfence keeps rdtsc from being hoisted above earlier instructions. */
+static inline uint64_t bench_tsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi)::"memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* gcc may emit calls to these even in freestanding code. */
+void *memset(void *d, int c, unsigned long n);
+void *memcpy(void *d, const void *s, unsigned long n);
+
+void *memset(void *d, int c, unsigned long n)
+{
+	unsigned char *p = (unsigned char *)d;
+	while (n--)
+		*p++ = (unsigned char)c;
+	return d;
+}
+
+void *memcpy(void *d, const void *s, unsigned long n)
+{
+	unsigned char *p = (unsigned char *)d;
+	const unsigned char *q = (const unsigned char *)s;
+	while (n--)
+		*p++ = *q++;
+	return d;
+}
+
+/*
+ * The entry point: align the stack as the C ABI wants and call
+ * `bench_main(rdi)`, which must not return (a return traps on ud2).
+ */
+#define BENCH_ENTRY                                                          \
+	__asm__(".globl _start\n"                                            \
+		"_start:\n"                                                  \
+		"	xor %ebp, %ebp\n"                                    \
+		"	and $-16, %rsp\n"                                    \
+		"	call bench_main\n"                                   \
+		"	ud2\n")
+
+#endif
