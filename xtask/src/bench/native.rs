@@ -100,6 +100,7 @@ pub struct NativeRun {
 
 /// Boots `kernel` with `initramfs` under TCG icount and parses the benchmark.
 pub fn run(kernel: &DebianKernel, initramfs: &Path, work: &Path) -> Result<NativeRun> {
+    util::ensure_packages(&[("qemu-system-x86", "/usr/bin/qemu-system-x86_64")])?;
     let serial = work.join("native-linux-serial.log");
     let _ = std::fs::remove_file(&serial);
     let mut cmd = Command::new("qemu-system-x86_64");

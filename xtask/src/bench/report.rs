@@ -237,8 +237,13 @@ impl Report {
                 opt(m, |m| fmt_num(m.instructions_per_op)),
                 opt(r.ratio_to_native_getpid, |v| format!("{v:.2}×")),
                 fmt_ratio(r.target_ratio),
-                opt(r.meets_target, |ok| if ok { "yes" } else { "**no**" }
-                    .into()),
+                opt(r.meets_target, |ok| if ok {
+                    "yes".into()
+                } else {
+                    let over = m.map_or(0.0, |m| m.instructions_per_op)
+                        - r.target_ratio * b.native_getpid_instructions;
+                    format!("**no**, {} over", fmt_num(over))
+                }),
                 opt(m, |m| fmt_num(m.mode_switches_per_op)),
                 r.expected_mode_switches,
                 opt(m, |m| fmt_num(m.address_space_switches_per_op)),
@@ -348,6 +353,37 @@ mod tests {
         assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(format_utc(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(format_utc(1_795_536_000 + 3_661), "2026-11-24T17:01:01Z");
+    }
+
+    /// The committed report parses, and renders Bilby's rows with verdicts.
+    #[test]
+    fn committed_report_renders_with_bilby_rows() {
+        let text = std::fs::read_to_string(crate::util::root().join("bench/REPORT.json")).unwrap();
+        let mut rep: Report = serde_json::from_str(&text).unwrap();
+        let getpid = rep.bilby.native_getpid_instructions;
+        assert!(getpid > 0.0);
+        let mut f = crate::bench::bilby::Figures::default();
+        for (p, ratio) in crate::bench::bilby::Path::ALL
+            .into_iter()
+            .zip([0.5, 1.0, 3.0, 2.0])
+        {
+            let (m, a) = p.expected_switches();
+            f.paths.insert(
+                p,
+                crate::bench::bilby::PathFigures {
+                    instructions_per_op: ratio * getpid,
+                    mode_switches_per_op: m as f64,
+                    address_space_switches_per_op: a as f64,
+                    kvm_cycles_per_op: None,
+                },
+            );
+        }
+        rep.bilby.rows = crate::bench::bilby::rows(Some(&f), getpid);
+        let md = rep.markdown();
+        let over = fmt_num(1.2 * getpid);
+        assert!(md.contains(&format!("**no**, {over} over")), "{md}");
+        assert_eq!(md.matches("| yes |").count(), 3, "{md}");
+        assert!(md.contains("## Type-II anchor"));
     }
 
     #[test]
