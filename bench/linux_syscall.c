@@ -306,7 +306,8 @@ __attribute__((used)) static void bench_main(void)
 		sys5(SYS_mount, (u64) "sysfs", (u64) "/sys", (u64) "sysfs", 0, 0);
 	}
 
-	put_str("BENCH begin version=1");
+	/* A fresh line: the firmware may have left the cursor mid-row. */
+	put_str("\nBENCH begin version=1");
 	flush_line();
 	if (sys3(SYS_uname, (u64)&uts, 0, 0) == 0) {
 		info("sysname", uts.sysname, sizeof(uts.sysname));

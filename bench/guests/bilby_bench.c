@@ -303,7 +303,8 @@ void bench_main(const BilbyBootInfo *bi)
 	utcb = (BilbyUtcb *)(uintptr_t)bi->utcb;
 	next_slot = bi->first_free_slot;
 
-	put_str("BENCH begin version=1");
+	/* A fresh line: the firmware may have left the cursor mid-row. */
+	put_str("\nBENCH begin version=1");
 	flush_line();
 	uint32_t major = 0, minor = 0;
 	check("abi_version", bilby_abi_version(&major, &minor));

@@ -47,15 +47,17 @@ impl Run {
 
 /// Parses a log (a serial console, a process's stdout) for one complete run.
 ///
-/// Lines not starting with `BENCH ` are ignored (kernel messages share the
-/// console); a run must have `begin`, then `end`, and its lines must be
-/// well-formed.
+/// Lines without `BENCH ` are ignored (kernel messages share the console),
+/// and so is whatever precedes `BENCH ` on a line. A run must have `begin`,
+/// then `end`, and its lines must be well-formed.
 pub fn parse_log(log: &str) -> Result<Run> {
     let mut run = Run::default();
     let (mut begun, mut ended) = (false, false);
     for (n, raw) in log.lines().enumerate() {
         let line = raw.trim_end_matches('\r');
-        let Some(rest) = line.strip_prefix("BENCH ") else {
+        // Firmware and kernel output may precede a line on the same console
+        // row (SeaBIOS ends with escape codes and no newline).
+        let Some(rest) = line.find("BENCH ").map(|at| &line[at + "BENCH ".len()..]) else {
             continue;
         };
         let mut words = rest.split(' ').filter(|w| !w.is_empty());
@@ -230,7 +232,7 @@ mod tests {
 
     const LOG: &str = "\
 [    0.1] Linux version 6.1
-BENCH begin version=1\r
+Booting from ROM..\x1bc\x1b[?7l\x1b[2JBENCH begin version=1\r
 BENCH info key=release value=6.1.0-56-amd64
 BENCH info key=vuln value=Mitigation:%20__user%2525
 [    0.2] random: crng init done
