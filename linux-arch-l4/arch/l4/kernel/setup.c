@@ -45,6 +45,7 @@ asmlinkage __visible void __init __noreturn l4_start_kernel(void *boot_info)
 	/* Without a valid BootInfo there is no capability to print with. */
 	if (bilby_glue_init(boot_info))
 		bilby_shutdown(BILBY_EXIT_PANIC);
+	l4_time_early_init();
 	l4_register_console();
 	start_kernel();
 }
@@ -63,6 +64,7 @@ void __init setup_arch(char **cmdline_p)
 {
 	unsigned long granted, err, abi, built = bilby_glue_abi_version();
 
+	atomic_notifier_chain_register(&panic_notifier_list, &l4_panic_block);
 	if (builtin_cmdline[0])
 		strscpy(boot_command_line, builtin_cmdline, COMMAND_LINE_SIZE);
 	*cmdline_p = boot_command_line;
@@ -89,6 +91,5 @@ void __init setup_arch(char **cmdline_p)
 	pr_info("l4: memory: image %#lx-%#lx, %lu MiB granted by Bilby at %#lx-%#lx\n",
 		PAGE_OFFSET, (unsigned long)_end, granted >> 20, memory_start, memory_end);
 
-	atomic_notifier_chain_register(&panic_notifier_list, &l4_panic_block);
 	paging_init();
 }

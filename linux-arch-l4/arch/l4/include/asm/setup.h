@@ -13,6 +13,8 @@ asmlinkage void l4_start_kernel(void *boot_info);
 asmlinkage void l4_return_to_user(void);
 void l4_register_console(void);
 void paging_init(void);
+void l4_time_early_init(void);
+extern unsigned long l4_idle_wakeups;
 #endif
 
 #endif /* _ASM_L4_SETUP_H */
