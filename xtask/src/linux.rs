@@ -10,13 +10,21 @@
 //!
 //! The image is checked as what Bilby loads as its root task: a static
 //! x86_64 executable linked in user space, entered at `_start`, carrying the
-//! Bilby ABI note. This module must never modify the Linux source the user
-//! passed in: patches go into the build copy only.
+//! Bilby ABI note. `--host` then boots it under `hostbilby`
+//! (`linux-arch-l4/tools/hostbilby.c`), a ptrace-based stand-in that serves
+//! Bilby's hypercalls to an ordinary Linux process; `--qemu` boots it on the
+//! real Bilby kernel in QEMU as the root task. Both boots are judged by the
+//! same console markers ([`check_boot_log`]).
+//!
+//! This module must never modify the Linux source the user passed in:
+//! patches go into the build copy only.
 
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
+use crate::kernel;
 use crate::util;
 
 /// The Debian package holding the Linux source and its tarball.
@@ -32,9 +40,19 @@ const PATCH_STAMP_DIR: &str = ".bilby-patches";
 /// Lowest address the image may be linked at (the usual static-binary base).
 const MIN_LINK_ADDRESS: u64 = 0x40_0000;
 
-/// `cargo xtask linux [--source DIR]`.
+const USAGE: &str = "usage: cargo xtask linux [--source DIR] [--host | --qemu]";
+
+/// The exit code Linux gives Bilby's DebugShutdown after a panic
+/// (`BILBY_EXIT_PANIC` in `arch/l4/include/shared/bilby_glue.h`).
+const EXIT_PANIC: u32 = 0x21;
+
+/// How long a boot may take before it counts as hung.
+const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// `cargo xtask linux [--source DIR] [--host | --qemu]`.
 pub fn command(args: &[String]) -> Result<()> {
     let mut source = None;
+    let mut boot = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -44,26 +62,183 @@ pub fn command(args: &[String]) -> Result<()> {
                         .context("--source needs a Linux source directory")?,
                 ))
             }
-            other => {
-                bail!("linux: unknown argument `{other}` (usage: cargo xtask linux [--source DIR])")
-            }
+            "--host" | "--qemu" if boot.is_none() => boot = Some(a.clone()),
+            other => bail!("linux: unexpected argument `{other}` ({USAGE})"),
         }
     }
     let vmlinux = build(source.as_deref())?;
     let info = check_vmlinux(&vmlinux)?;
     eprintln!("xtask: {}: {}", vmlinux.display(), info.describe());
-    Ok(())
+    match boot.as_deref() {
+        Some("--host") => {
+            let (log, code) = boot_on_host(&vmlinux)?;
+            print!("{log}");
+            judge_boot(&log, code)
+        }
+        Some("--qemu") => {
+            let accel = if kernel::kvm_available() {
+                kernel::Accel::Kvm
+            } else {
+                kernel::Accel::Tcg
+            };
+            let mut opts = kernel::BootOptions::new(accel);
+            opts.timeout = BOOT_TIMEOUT;
+            opts.echo = true;
+            let outcome = kernel::boot(Some(&vmlinux), &[], &opts)?;
+            eprintln!("xtask: {}", outcome.describe());
+            judge_boot(&outcome.log, outcome.exit_code)
+        }
+        _ => Ok(()),
+    }
 }
 
-/// The Linux boot test run by `cargo xtask test`.
+/// The Linux boot test run by `cargo xtask test`: builds (incrementally),
+/// checks the image as a Bilby root task, and boots it under `hostbilby`
+/// to the point where Linux executes `/init`.
 ///
-/// It builds (incrementally) and checks the image as a Bilby root task.
-/// Booting it on Bilby needs a kernel that loads a root task with the
-/// hypercalls Linux uses; see `linux-arch-l4/README.md` for the state.
+/// The boot on Bilby itself (`cargo xtask linux --qemu`) is not part of it
+/// yet: it needs a kernel that loads a root task and serves the hypercalls
+/// listed in `linux-arch-l4/README.md`.
 pub fn boot_test(_quick: bool) -> Result<()> {
     let vmlinux = build(None)?;
     let info = check_vmlinux(&vmlinux)?;
     eprintln!("xtask: linux: {}", info.describe());
+    let (log, code) = boot_on_host(&vmlinux)?;
+    judge_boot(&log, code).map_err(|e| {
+        anyhow::anyhow!(
+            "{e:#}\n----- console of Linux under hostbilby -----\n{log}\n----- end of console -----"
+        )
+    })?;
+    eprintln!("xtask: linux: booted to /init under hostbilby");
+    Ok(())
+}
+
+/// Builds `hostbilby` and returns its path.
+fn build_hostbilby() -> Result<PathBuf> {
+    let root = util::root();
+    let src = root.join("linux-arch-l4/tools/hostbilby.c");
+    let out = work_dir().join("hostbilby");
+    let compiler = cc::Build::new()
+        .target("x86_64-unknown-linux-gnu")
+        .host("x86_64-unknown-linux-gnu")
+        .opt_level(2)
+        .cargo_metadata(false)
+        .cargo_warnings(false)
+        .try_get_compiler()
+        .context("finding a C compiler for hostbilby")?;
+    let o = compiler
+        .to_command()
+        .args(["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror"])
+        .arg(format!("-I{}", root.join("abi/include").display()))
+        .arg("-o")
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .context("running the C compiler for hostbilby")?;
+    if !o.status.success() {
+        bail!(
+            "compiling {} failed:\n{}{}",
+            src.display(),
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    Ok(out)
+}
+
+/// Boots `vmlinux` under `hostbilby`; returns the console (with
+/// hostbilby's own messages) and the DebugShutdown code, if it ended so.
+fn boot_on_host(vmlinux: &Path) -> Result<(String, Option<u32>)> {
+    let hostbilby = build_hostbilby()?;
+    let o = Command::new(&hostbilby)
+        .args(["--timeout", &BOOT_TIMEOUT.as_secs().to_string()])
+        .arg(vmlinux)
+        .output()
+        .with_context(|| format!("running {}", hostbilby.display()))?;
+    let mut log = String::from_utf8_lossy(&o.stdout).into_owned();
+    log.push_str(&String::from_utf8_lossy(&o.stderr));
+    // hostbilby exits with the shutdown code; 120 and up are its own failures.
+    let code = o.status.code().and_then(|c| u32::try_from(c).ok());
+    Ok((log, code.filter(|&c| c < 120)))
+}
+
+/// What stage 1 must show on the console, in this order.
+const BOOT_MARKERS: &[(&str, &str)] = &[
+    ("Linux version 6.12", "the Linux banner"),
+    ("l4: Linux on Bilby, kernel ABI", "the Bilby ABI handshake"),
+    (
+        "MiB granted by Bilby",
+        "memory mapped from a Bilby memory capability",
+    ),
+    (
+        "l4: timer: Bilby TimerSet ticks by IPC",
+        "the timer and interrupt thread set up",
+    ),
+    (
+        "l4: timer: slept",
+        "ticks delivered by IPC while Linux slept in its idle loop",
+    ),
+    ("Run /init as init process", "init reached"),
+    (
+        "Failed to execute /init (error -8)",
+        "/init found in the unpacked initramfs",
+    ),
+];
+
+/// Judges a boot log and exit code against stage 1's expectations.
+///
+/// Stage 1 ends when Linux executes `/init`: user mode arrives in stage 2,
+/// so the exec fails with ENOEXEC, Linux finds no working init and panics,
+/// and the panic ends the machine with [`EXIT_PANIC`]. Any other panic, a
+/// hang or a crash fails.
+pub fn check_boot_log(log: &str) -> Result<()> {
+    let mut rest = log;
+    for (marker, what) in BOOT_MARKERS {
+        if let Some(i) = rest
+            .find("Kernel panic")
+            .filter(|&p| rest.find(marker).is_none_or(|m| p < m))
+        {
+            let line = rest[i..].lines().next().unwrap_or_default();
+            bail!("Linux panicked before {what}: {line}");
+        }
+        match rest.find(marker) {
+            Some(i) => rest = &rest[i + marker.len()..],
+            None => bail!("the console does not show {what} (`{marker}`)"),
+        }
+    }
+    if let Some(line) = log
+        .lines()
+        .find(|l| l.contains("Initramfs unpacking failed"))
+    {
+        bail!("the initramfs did not unpack: {line}");
+    }
+    let ticks = log
+        .lines()
+        .find_map(|l| l.split("l4: timer: slept").nth(1))
+        .and_then(|l| l.split(": ").nth(1))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse::<u64>().ok())
+        .context("cannot read the tick count of the timer self-test")?;
+    if ticks == 0 {
+        bail!("no timer tick arrived while Linux slept");
+    }
+    match rest.find("Kernel panic - not syncing: ") {
+        Some(i) if rest[i..].starts_with("Kernel panic - not syncing: No working init found") => {
+            Ok(())
+        }
+        Some(i) => bail!(
+            "Linux panicked after reaching init, for another reason: {}",
+            rest[i..].lines().next().unwrap_or_default()
+        ),
+        None => bail!("the boot did not end where stage 1 ends (no working init)"),
+    }
+}
+
+fn judge_boot(log: &str, exit_code: Option<u32>) -> Result<()> {
+    check_boot_log(log)?;
+    if exit_code != Some(EXIT_PANIC) {
+        bail!("expected Linux to end the machine with code {EXIT_PANIC:#x}, got {exit_code:?}");
+    }
     Ok(())
 }
 
@@ -602,6 +777,45 @@ mod tests {
     }
 
     const MAJOR: u32 = bilby_abi::BILBY_ABI_MAJOR;
+
+    const GOOD_LOG: &str = "\
+[    0.000000] Linux version 6.12.117 (root@vm)
+[    0.000355] l4: Linux on Bilby, kernel ABI 1.0, built for 1.0
+[    0.000491] l4: memory: image 0x400000-0x6f2000, 64 MiB granted by Bilby at 0x6f2000-0x46f2000
+[    0.002368] l4: timer: Bilby TimerSet ticks by IPC to the interrupt thread, TSC 2445332 kHz
+[    0.062644] l4: timer: slept 57 ms (asked 50): 6 ticks, 6 idle wake-ups by IPC
+[    0.065969] Run /init as init process
+[    0.066000] Failed to execute /init (error -8)
+[    0.066859] Kernel panic - not syncing: No working init found.  Try passing init= option
+";
+
+    #[test]
+    fn a_stage_one_boot_passes() {
+        check_boot_log(GOOD_LOG).expect("good log");
+        judge_boot(GOOD_LOG, Some(EXIT_PANIC)).expect("good boot");
+        assert!(judge_boot(GOOD_LOG, None).is_err());
+    }
+
+    #[test]
+    fn early_panics_hangs_and_missing_ticks_fail() {
+        let early = GOOD_LOG.replace(
+            "[    0.002368] l4: timer",
+            "[    0.002000] Kernel panic - not syncing: l4: cannot start\n[    0.002368] l4: timer",
+        );
+        let err = check_boot_log(&early).expect_err("early panic").to_string();
+        assert!(err.contains("panicked before"), "{err}");
+
+        let hung = &GOOD_LOG[..GOOD_LOG.find("[    0.065969]").expect("marker")];
+        assert!(check_boot_log(hung).is_err());
+
+        let no_ticks = GOOD_LOG.replace("(asked 50): 6 ticks", "(asked 50): 0 ticks");
+        let err = check_boot_log(&no_ticks).expect_err("no ticks").to_string();
+        assert!(err.contains("no timer tick"), "{err}");
+
+        let other_end = GOOD_LOG.replace("No working init found", "Oops");
+        assert!(check_boot_log(&other_end).is_err());
+        assert!(check_boot_log("").is_err());
+    }
 
     #[test]
     fn accepts_a_static_image_with_the_note() {
