@@ -7,4 +7,9 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod bundle;
+pub mod cap;
+pub mod elf;
+pub mod mapdb;
 pub mod pvh;
+pub mod queue;

@@ -8,8 +8,6 @@
 #![no_main]
 #![deny(unsafe_code)]
 #![forbid(unsafe_op_in_unsafe_fn)]
-// Temporary: the arch layer's API lands before the kernel objects using it.
-#![allow(dead_code, unused_imports, unused_macros)]
 
 // The one module allowed to use `unsafe` and `asm!`: it wraps each
 // privileged operation in a safe function (DESIGN.md, "The kernel, in rules").

@@ -53,7 +53,18 @@ pub fn kvm_available() -> bool {
         .is_ok()
 }
 
-/// The accelerators to test with: TCG always, KVM where it opens.
+/// Whether the host's KVM is PVM (`kvm_pvm`, "Pagetable-based Virtual
+/// Machine"), which runs only PVM-enlightened guest kernels: it boots
+/// Bilby's ring-0 code, but a guest `syscall` from user mode arrives at the
+/// kernel's entry point still in user mode (seen here: a user-mode
+/// instruction-fetch page fault at `syscall_entry`), and SSE in guest
+/// kernel mode fails ("KVM internal error, emulation failure").
+pub fn kvm_is_pvm() -> bool {
+    Path::new("/sys/module/kvm_pvm").exists()
+}
+
+/// The accelerators to test with: TCG always, KVM where it opens. Under
+/// PVM only the scenarios that never enter user mode run on KVM.
 pub fn test_accels() -> Vec<Accel> {
     let mut v = vec![Accel::Tcg];
     if kvm_available() {
@@ -122,23 +133,40 @@ impl BootOutcome {
 
 /// Builds the kernel and returns the path of its ELF image.
 pub fn build_kernel() -> Result<PathBuf> {
+    kernel_cargo("build")?;
+    Ok(util::root().join("target/kernel/x86_64-unknown-linux-gnu/release/bilby-kernel"))
+}
+
+/// Lints the bare-metal kernel binary, which the workspace-wide clippy run
+/// cannot build (see kernel/Cargo.toml).
+pub fn clippy_kernel() -> Result<()> {
+    kernel_cargo("clippy")
+}
+
+fn kernel_cargo(command: &str) -> Result<()> {
     let root = util::root();
     let target_dir = root.join("target/kernel");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let st = Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "--release",
-            "-p",
-            "bilby-kernel",
-            "--bin",
-            "bilby-kernel",
-            "--target",
-            "x86_64-unknown-linux-gnu",
-            "--target-dir",
-        ])
-        .arg(&target_dir)
+    let mut cmd = Command::new(cargo);
+    cmd.args([
+        command,
+        "--quiet",
+        "--release",
+        "-p",
+        "bilby-kernel",
+        "--features",
+        "bare-metal",
+        "--bin",
+        "bilby-kernel",
+        "--target",
+        "x86_64-unknown-linux-gnu",
+        "--target-dir",
+    ])
+    .arg(&target_dir);
+    if command == "clippy" {
+        cmd.args(["--", "-D", "warnings"]);
+    }
+    let st = cmd
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env(
             "RUSTFLAGS",
@@ -152,11 +180,11 @@ pub fn build_kernel() -> Result<PathBuf> {
         )
         .current_dir(&root)
         .status()
-        .context("running cargo to build the kernel")?;
+        .with_context(|| format!("running cargo {command} on the kernel"))?;
     if !st.success() {
-        bail!("building the kernel failed ({st})");
+        bail!("cargo {command} on the kernel failed ({st})");
     }
-    Ok(target_dir.join("x86_64-unknown-linux-gnu/release/bilby-kernel"))
+    Ok(())
 }
 
 /// The C guests under `tests/guests/`: each `NAME.c` there is one program,
@@ -419,11 +447,13 @@ fn run_qemu(mut qemu: Command, opts: &BootOptions) -> Result<BootOutcome> {
     })
 }
 
-/// `cargo xtask run [--root ELF] [--module ELF]... [--tcg|--kvm] [--icount]`.
+/// `cargo xtask run [--root ELF] [--module ELF]... [--tcg|--kvm] [--icount]`:
+/// boots the given root task and modules, or by default the demo (the
+/// personality root task serving the Linux-numbered app).
 pub fn run_command(args: &[String]) -> Result<()> {
     let mut root_task: Option<PathBuf> = None;
     let mut modules = Vec::new();
-    let mut accel = if kvm_available() {
+    let mut accel = if kvm_available() && !kvm_is_pvm() {
         Accel::Kvm
     } else {
         Accel::Tcg
@@ -448,6 +478,12 @@ pub fn run_command(args: &[String]) -> Result<()> {
     }
     if root_task.is_none() && !modules.is_empty() {
         bail!("--module needs --root");
+    }
+    if root_task.is_none() {
+        // The default demo: the personality serving a Linux-numbered app.
+        let g = build_guests(&["personality", "linux_app"])?;
+        root_task = Some(g[0].clone());
+        modules = g[1..].to_vec();
     }
     let mut opts = BootOptions::new(accel);
     opts.echo = true;
@@ -478,13 +514,42 @@ struct Scenario {
     proves: &'static str,
 }
 
-const SCENARIOS: &[Scenario] = &[Scenario {
-    name: "boot",
-    guests: &[],
-    exit_code: 0,
-    markers: &["bilby: Bilby microkernel", "bilby: boot complete"],
-    proves: "the kernel boots through PVH, reaches long mode, prints and exits",
-}];
+const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "boot",
+        guests: &[],
+        exit_code: 0,
+        markers: &["bilby: Bilby microkernel", "bilby: boot complete"],
+        proves: "the kernel boots through PVH, reaches long mode, prints and exits",
+    },
+    Scenario {
+        name: "hello",
+        guests: &["hello"],
+        exit_code: 0,
+        markers: &[
+            "bilby: root task hello.elf loaded",
+            "hello: root task running, kernel ABI 1.0",
+            "hello: done",
+            "shutdown requested",
+        ],
+        proves: "a C root task loads from the bundle, runs in user mode, and its hypercalls work",
+    },
+    Scenario {
+        name: "personality",
+        guests: &["personality", "linux_app"],
+        exit_code: 0,
+        markers: &[
+            "personality: starting linux_app.elf (pid 1) in virtualized mode",
+            "app: hello from a Linux-numbered program on Bilby",
+            "app: getpid() = 1",
+            "app: brk grew the heap",
+            "app: unknown syscall 999 returned -38",
+            "personality: app exited with status 0",
+            "one virtualized syscall = 4 mode switches, 2 address-space switches",
+        ],
+        proves: "a virtualized C app's Linux-numbered syscalls become exception IPC served by a C personality; one costs 4 mode and 2 address-space switches",
+    },
+];
 
 fn check_markers(log: &str, markers: &[&str]) -> Result<()> {
     let mut rest = log;
@@ -529,12 +594,23 @@ fn run_scenario(s: &Scenario, accel: Accel) -> Result<()> {
 /// TCG and, where `/dev/kvm` opens, under KVM (quick: KVM only if present).
 pub fn qemu_tests(quick: bool) -> Result<()> {
     let mut accels = test_accels();
-    if quick && accels.len() > 1 {
+    let pvm = kvm_is_pvm();
+    if quick && accels.len() > 1 && !pvm {
         accels.remove(0);
     }
+    util::step("clippy on the bare-metal kernel", clippy_kernel)?;
     let mut failures = Vec::new();
+    if pvm && accels.contains(&Accel::Kvm) {
+        eprintln!(
+            "xtask: KVM here is kvm_pvm, which runs only PVM-enlightened guest kernels: \
+             scenarios with user-mode code run under TCG only"
+        );
+    }
     for s in SCENARIOS {
         for &accel in &accels {
+            if accel == Accel::Kvm && pvm && !s.guests.is_empty() {
+                continue;
+            }
             let t = Instant::now();
             match run_scenario(s, accel) {
                 Ok(()) => eprintln!(

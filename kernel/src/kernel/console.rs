@@ -69,14 +69,6 @@ impl fmt::Display for Hex {
     }
 }
 
-/// Prints to the kernel console.
-macro_rules! kprint {
-    ($($arg:tt)*) => {{
-        use core::fmt::Write as _;
-        let _ = write!($crate::kernel::console::Console, $($arg)*);
-    }};
-}
-
 /// Prints a line to the kernel console, prefixed with `bilby: `.
 macro_rules! kprintln {
     ($($arg:tt)*) => {{
@@ -84,7 +76,7 @@ macro_rules! kprintln {
         let _ = writeln!($crate::kernel::console::Console, "bilby: {}", format_args!($($arg)*));
     }};
 }
-pub(crate) use {kprint, kprintln};
+pub(crate) use kprintln;
 
 /// Reports a kernel panic and stops the machine.
 pub fn panic(info: &core::panic::PanicInfo) -> ! {

@@ -1,13 +1,87 @@
 //! Kernel entries from user mode: hypercalls, exceptions and interrupts.
+//! Each counts one user→kernel switch on entry and one kernel→user switch
+//! on the way out, and leaves the thread to resume activated.
 
-use super::Kernel;
+use super::ipc;
+use super::{sched, Exception, Kernel};
+use crate::arch;
+use bilby_abi::{ExceptionKind, ThreadMode, Vector};
 
 /// A `syscall` instruction from user mode; the frame is saved.
-pub fn syscall(_k: &mut Kernel) {
-    panic!("syscall before any user thread exists");
+pub fn syscall(k: &mut Kernel) {
+    k.counters.user_to_kernel += 1;
+    let t = k.current;
+    if k.threads[t as usize].mode == ThreadMode::Virtualized {
+        let port = k.threads[t as usize].handler;
+        let e = Exception {
+            label: ExceptionKind::Syscall as u32,
+            vector: Vector::Syscall as u32,
+            error_code: 0,
+            fault_address: 0,
+        };
+        ipc::raise(k, t, e, port);
+    } else {
+        super::syscalls::dispatch(k, t);
+    }
+    leave(k);
 }
 
 /// A CPU exception or interrupt from user mode; the frame is saved.
-pub fn exception(_k: &mut Kernel, vector: u64, error: u64, cr2: u64) {
-    panic!("exception {vector} (error {error:#x}, cr2 {cr2:#x}) before any user thread exists");
+pub fn exception(k: &mut Kernel, vector: u64, error_code: u64, cr2: u64) {
+    k.counters.user_to_kernel += 1;
+    if vector >= 32 {
+        if let Some(irq) = arch::irq_of_vector(vector) {
+            irqs_arrived(k, 1 << irq);
+        }
+    } else {
+        let t = k.current;
+        let th = &k.threads[t as usize];
+        let (label, port, address) = if vector == Vector::PageFault as u64 {
+            (ExceptionKind::PageFault, th.pager.or(th.handler), cr2)
+        } else {
+            (ExceptionKind::CpuException, th.handler, 0)
+        };
+        let e = Exception {
+            label: label as u32,
+            vector: vector as u32,
+            error_code,
+            fault_address: address,
+        };
+        ipc::raise(k, t, e, port);
+    }
+    leave(k);
+}
+
+fn leave(k: &mut Kernel) {
+    sched::choose(k);
+    sched::activate(k);
+    k.counters.kernel_to_user += 1;
+}
+
+/// Handles the IRQs in `mask` (each acknowledged and masked at the PIC).
+pub fn irqs_arrived(k: &mut Kernel, mask: u16) {
+    for irq in 0..super::IRQ_LINES {
+        if mask & (1 << irq) == 0 {
+            continue;
+        }
+        if irq == 0 {
+            tick(k);
+            arch::io::pic_set_mask(0, false);
+        } else {
+            ipc::irq_arrived(k, irq);
+        }
+    }
+}
+
+fn tick(k: &mut Kernel) {
+    k.ticks += 1;
+    if k.timer.port.is_some() && k.timer.period_ticks != 0 && k.ticks >= k.timer.next_tick {
+        if k.timer.periodic {
+            k.timer.next_tick += k.timer.period_ticks;
+        } else {
+            k.timer.period_ticks = 0;
+        }
+        ipc::timer_fired(k);
+    }
+    sched::rotate(k);
 }

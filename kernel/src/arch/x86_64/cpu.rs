@@ -242,14 +242,6 @@ fn read_cr4() -> u64 {
     v
 }
 
-/// The current page-table base (CR3).
-pub fn read_cr3() -> u64 {
-    let v: u64;
-    // SAFETY: reading a control register has no side effects.
-    unsafe { asm!("mov {}, cr3", out(reg) v, options(nostack, nomem)) };
-    v
-}
-
 /// Switches to the page tables at `root` (physical). The kernel half of
 /// every address space is the same, so the kernel keeps running.
 pub fn write_cr3(root: u64) {

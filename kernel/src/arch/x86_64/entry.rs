@@ -173,10 +173,10 @@ return_to_user:
     mov rax, [rax + 0]
     sysretq
 3:
-    push 0x1b
+    push {user_ss}
     push qword ptr [rax + 128]
     push qword ptr [rax + 136]
-    push 0x23
+    push {user_cs}
     push qword ptr [rax + 120]
     mov rbx, [rax + 8]
     mov rcx, [rax + 16]
@@ -276,4 +276,6 @@ isr_common:
     exception_handler = sym super::exception_handler,
     kernel_interrupt = sym super::kernel_interrupt,
     kernel_fault = sym super::kernel_fault,
+    user_ss = const super::cpu::USER_SS,
+    user_cs = const super::cpu::USER_CS,
 );

@@ -75,3 +75,19 @@ pub unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
 /// built with `panic = "abort"` and never unwinds, so this is never called.
 #[no_mangle]
 pub extern "C" fn rust_eh_personality() {}
+
+/// The kernel has no heap: the `object` crate links `alloc` but the kernel
+/// uses only its allocation-free parsers. Any allocation is a kernel bug
+/// and fails (null), which `alloc` turns into a panic.
+struct NoHeap;
+
+// SAFETY: never hands out memory, so no allocation can be misused.
+unsafe impl core::alloc::GlobalAlloc for NoHeap {
+    unsafe fn alloc(&self, _layout: core::alloc::Layout) -> *mut u8 {
+        core::ptr::null_mut()
+    }
+    unsafe fn dealloc(&self, _ptr: *mut u8, _layout: core::alloc::Layout) {}
+}
+
+#[global_allocator]
+static NO_HEAP: NoHeap = NoHeap;

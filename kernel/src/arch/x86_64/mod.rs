@@ -13,7 +13,7 @@ pub mod io;
 mod mem;
 pub mod phys;
 
-pub use entry::{set_current_frame, FpuArea, ThreadFrame, USER_RFLAGS_FIXED, USER_RFLAGS_MASK};
+pub use entry::{set_current_frame, ThreadFrame, USER_RFLAGS_FIXED, USER_RFLAGS_MASK};
 
 use crate::kernel::Kernel;
 use core::cell::UnsafeCell;

@@ -1,0 +1,86 @@
+//! Capability spaces: each task's slots live in capability pages (frames
+//! from the task's pool, allocated when a slot in them is first filled).
+//! Every object a task uses is named through here; an empty capability
+//! space can name nothing.
+
+use super::{memory, Kernel};
+use crate::arch;
+use bilby_abi::{CapKind, Status};
+use bilby_kernel::cap::{self, Cap, SLOT_BYTES};
+
+fn slot_address(k: &Kernel, task: u16, slot: u64) -> Result<Option<u64>, Status> {
+    let (page, index) = cap::split_slot(slot)?;
+    let base = k.tasks[task as usize].cspace[page];
+    Ok((base != 0).then_some(base + index * SLOT_BYTES))
+}
+
+/// The capability in `slot` of `task`, if any.
+pub fn lookup(k: &Kernel, task: u16, slot: u64) -> Result<Cap, Status> {
+    let a = slot_address(k, task, slot)?.ok_or(Status::InvalidCapability)?;
+    Cap::decode(arch::phys::read_u64(a), arch::phys::read_u64(a + 8))
+        .ok_or(Status::InvalidCapability)
+}
+
+/// The capability in `slot` of `task`, checked for kind and rights.
+pub fn get(k: &Kernel, task: u16, slot: u64, kind: CapKind, rights: u64) -> Result<Cap, Status> {
+    cap::check(lookup(k, task, slot).ok(), kind, rights as u8)
+}
+
+/// Checks that `slot` of `task` is a valid, empty slot.
+pub fn check_empty(k: &Kernel, task: u16, slot: u64) -> Result<(), Status> {
+    match slot_address(k, task, slot)? {
+        Some(a) if arch::phys::read_u64(a) != 0 => Err(Status::Occupied),
+        _ => Ok(()),
+    }
+}
+
+/// Puts `c` into the empty `slot` of `task`, allocating its capability page
+/// from the task's pool if needed.
+pub fn insert(k: &mut Kernel, task: u16, slot: u64, c: Cap) -> Result<(), Status> {
+    check_empty(k, task, slot)?;
+    let (page, index) = cap::split_slot(slot)?;
+    if k.tasks[task as usize].cspace[page] == 0 {
+        let pool = k.tasks[task as usize].pool;
+        k.tasks[task as usize].cspace[page] = memory::alloc_frame(k, pool)?;
+    }
+    let a = k.tasks[task as usize].cspace[page] + index * SLOT_BYTES;
+    arch::phys::write_u64(a, c.encode());
+    arch::phys::write_u64(a + 8, c.badge);
+    Ok(())
+}
+
+/// Empties `slot` of `task`.
+pub fn delete(k: &mut Kernel, task: u16, slot: u64) -> Result<(), Status> {
+    let a = slot_address(k, task, slot)?.ok_or(Status::InvalidCapability)?;
+    if arch::phys::read_u64(a) == 0 {
+        return Err(Status::InvalidCapability);
+    }
+    arch::phys::write_u64(a, 0);
+    arch::phys::write_u64(a + 8, 0);
+    Ok(())
+}
+
+/// Empties every slot, in every task, that names `object` of `kind`
+/// (the object is gone).
+pub fn purge(k: &mut Kernel, kind: CapKind, object: u32) {
+    for t in 0..k.tasks.len() {
+        if !k.tasks[t].alive {
+            continue;
+        }
+        for page in k.tasks[t].cspace {
+            if page == 0 {
+                continue;
+            }
+            for i in 0..u64::from(cap::SLOTS_PER_PAGE) {
+                let a = page + i * SLOT_BYTES;
+                let w = arch::phys::read_u64(a);
+                if let Some(c) = Cap::decode(w, 0) {
+                    if c.kind == kind && c.object == object {
+                        arch::phys::write_u64(a, 0);
+                        arch::phys::write_u64(a + 8, 0);
+                    }
+                }
+            }
+        }
+    }
+}

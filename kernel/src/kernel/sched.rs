@@ -1,0 +1,97 @@
+//! Scheduling: strict priorities, round robin within a priority, and the
+//! switch to the chosen thread (address space, segment bases, frame).
+
+use super::{Kernel, State};
+use crate::arch;
+use crate::kernel::console::{kprintln, EXIT_IDLE_FOREVER};
+use bilby_kernel::queue::NONE;
+
+/// Puts a thread into the ready queue.
+pub fn make_ready(k: &mut Kernel, t: u16) {
+    let th = &mut k.threads[t as usize];
+    th.state = State::Ready;
+    let prio = th.priority;
+    k.ready.push(&mut k.links, t, prio);
+}
+
+/// Takes a ready thread out of the ready queue (it is about to block, stop
+/// or die).
+pub fn unready(k: &mut Kernel, t: u16) {
+    if k.threads[t as usize].state == State::Ready {
+        let prio = k.threads[t as usize].priority;
+        k.ready.remove(&mut k.links, t, prio);
+    }
+}
+
+/// Whether anything outside the threads could ever make one ready again.
+fn wake_source_exists(k: &Kernel) -> bool {
+    k.irqs.iter().any(|i| i.port.is_some()) || k.timer.port.is_some()
+}
+
+/// Picks the thread to resume: the current one if it still runs and no
+/// higher priority is ready, else the best ready thread; waits for
+/// interrupts while none is.
+pub fn choose(k: &mut Kernel) {
+    let cur = k.current;
+    if cur != NONE && k.threads[cur as usize].state == State::Running {
+        let prio = k.threads[cur as usize].priority;
+        match k.ready.highest() {
+            Some(p) if p > prio => make_ready(k, cur),
+            _ => return,
+        }
+    }
+    loop {
+        if let Some(t) = k.ready.pop(&mut k.links) {
+            k.threads[t as usize].state = State::Running;
+            k.current = t;
+            return;
+        }
+        k.current = NONE;
+        if !wake_source_exists(k) {
+            kprintln!("no thread can run again and nothing can wake one: halting");
+            arch::io::debug_exit(EXIT_IDLE_FOREVER);
+        }
+        let irqs = arch::idle_wait();
+        super::trap::irqs_arrived(k, irqs);
+    }
+}
+
+/// Time-slice end: the current thread goes behind its equals.
+pub fn rotate(k: &mut Kernel) {
+    let cur = k.current;
+    if cur != NONE && k.threads[cur as usize].state == State::Running {
+        let prio = k.threads[cur as usize].priority;
+        if k.ready.highest().is_some_and(|p| p >= prio) {
+            make_ready(k, cur);
+        }
+    }
+}
+
+/// Loads the current thread's address space and segment bases and makes
+/// its frame the one the exit path restores.
+pub fn activate(k: &mut Kernel) {
+    let t = k.current as usize;
+    let task = k.threads[t].task as usize;
+    let root = k.tasks[task].root;
+    if root != k.loaded_root {
+        arch::cpu::write_cr3(root);
+        k.loaded_root = root;
+        k.counters.address_space_switches += 1;
+    }
+    let th = &mut k.threads[t];
+    if k.loaded_thread != t as u16 || th.frame.full_restore != 0 {
+        // A selector load in user mode can zero a base behind the kernel's
+        // back: a non-zero loaded base is always rewritten, a zero one only
+        // when the new value differs.
+        if th.frame.regs.fs_base != 0 || k.loaded_fs != 0 {
+            arch::cpu::set_fs_base(th.frame.regs.fs_base);
+            k.loaded_fs = th.frame.regs.fs_base;
+        }
+        if th.frame.regs.gs_base != 0 || k.loaded_gs != 0 {
+            arch::cpu::set_gs_base(th.frame.regs.gs_base);
+            k.loaded_gs = th.frame.regs.gs_base;
+        }
+        k.loaded_thread = t as u16;
+    }
+    arch::set_current_frame(&mut th.frame);
+}

@@ -1,0 +1,200 @@
+//! Intrusive FIFO queues of threads (ready queues, endpoint queues) over
+//! one shared link array: a thread is in at most one queue at a time. And
+//! the ready queues: one FIFO per priority with a bitmap for the highest.
+
+/// "No thread".
+pub const NONE: u16 = u16::MAX;
+
+/// A thread's links.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Link {
+    /// Next thread in the queue.
+    pub next: u16,
+    /// Previous thread in the queue.
+    pub prev: u16,
+    /// Whether the thread is in some queue.
+    pub queued: bool,
+}
+
+impl Link {
+    /// Not in any queue.
+    pub const UNLINKED: Link = Link {
+        next: NONE,
+        prev: NONE,
+        queued: false,
+    };
+}
+
+/// A FIFO of threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Queue {
+    /// First thread.
+    pub head: u16,
+    /// Last thread.
+    pub tail: u16,
+}
+
+impl Default for Queue {
+    fn default() -> Self {
+        Queue::EMPTY
+    }
+}
+
+impl Queue {
+    /// The empty queue.
+    pub const EMPTY: Queue = Queue {
+        head: NONE,
+        tail: NONE,
+    };
+
+    /// Whether the queue is empty.
+    pub fn is_empty(&self) -> bool {
+        self.head == NONE
+    }
+
+    /// Appends `t`, which must not be queued anywhere.
+    pub fn push_back(&mut self, links: &mut [Link], t: u16) {
+        debug_assert!(!links[t as usize].queued);
+        links[t as usize] = Link {
+            next: NONE,
+            prev: self.tail,
+            queued: true,
+        };
+        if self.tail == NONE {
+            self.head = t;
+        } else {
+            links[self.tail as usize].next = t;
+        }
+        self.tail = t;
+    }
+
+    /// Removes and returns the first thread.
+    pub fn pop_front(&mut self, links: &mut [Link]) -> Option<u16> {
+        let t = self.head;
+        if t == NONE {
+            return None;
+        }
+        self.remove(links, t);
+        Some(t)
+    }
+
+    /// Removes `t`, which must be in this queue.
+    pub fn remove(&mut self, links: &mut [Link], t: u16) {
+        let Link { next, prev, .. } = links[t as usize];
+        if prev == NONE {
+            self.head = next;
+        } else {
+            links[prev as usize].next = next;
+        }
+        if next == NONE {
+            self.tail = prev;
+        } else {
+            links[next as usize].prev = prev;
+        }
+        links[t as usize] = Link::UNLINKED;
+    }
+}
+
+/// Number of priorities.
+pub const PRIORITIES: usize = 256;
+
+/// One FIFO per priority and a bitmap of the non-empty ones.
+#[derive(Clone, Debug)]
+pub struct ReadyQueues {
+    queues: [Queue; PRIORITIES],
+    bitmap: [u64; PRIORITIES / 64],
+}
+
+impl Default for ReadyQueues {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ReadyQueues {
+    /// No thread ready.
+    pub const fn new() -> Self {
+        ReadyQueues {
+            queues: [Queue::EMPTY; PRIORITIES],
+            bitmap: [0; PRIORITIES / 64],
+        }
+    }
+
+    /// Makes `t` ready at `prio`, behind the threads already ready there.
+    pub fn push(&mut self, links: &mut [Link], t: u16, prio: u8) {
+        self.queues[prio as usize].push_back(links, t);
+        self.bitmap[prio as usize / 64] |= 1 << (prio % 64);
+    }
+
+    /// Removes `t` (ready at `prio`).
+    pub fn remove(&mut self, links: &mut [Link], t: u16, prio: u8) {
+        let q = &mut self.queues[prio as usize];
+        q.remove(links, t);
+        if q.is_empty() {
+            self.bitmap[prio as usize / 64] &= !(1 << (prio % 64));
+        }
+    }
+
+    /// The highest priority with a ready thread.
+    pub fn highest(&self) -> Option<u8> {
+        for i in (0..self.bitmap.len()).rev() {
+            let w = self.bitmap[i];
+            if w != 0 {
+                return Some((i * 64 + 63 - w.leading_zeros() as usize) as u8);
+            }
+        }
+        None
+    }
+
+    /// Removes and returns the first thread of the highest priority.
+    pub fn pop(&mut self, links: &mut [Link]) -> Option<u16> {
+        let prio = self.highest()?;
+        let t = self.queues[prio as usize].head;
+        self.remove(links, t, prio);
+        Some(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fifo_order_and_removal() {
+        let mut links = [Link::UNLINKED; 8];
+        let mut q = Queue::EMPTY;
+        for t in [3, 1, 4, 5] {
+            q.push_back(&mut links, t);
+        }
+        q.remove(&mut links, 4);
+        assert!(!links[4].queued);
+        assert_eq!(q.pop_front(&mut links), Some(3));
+        assert_eq!(q.pop_front(&mut links), Some(1));
+        q.push_back(&mut links, 4);
+        assert_eq!(q.pop_front(&mut links), Some(5));
+        assert_eq!(q.pop_front(&mut links), Some(4));
+        assert_eq!(q.pop_front(&mut links), None);
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn highest_priority_first_round_robin_within() {
+        let mut links = [Link::UNLINKED; 8];
+        let mut r = ReadyQueues::new();
+        assert_eq!(r.pop(&mut links), None);
+        r.push(&mut links, 1, 10);
+        r.push(&mut links, 2, 200);
+        r.push(&mut links, 3, 200);
+        r.push(&mut links, 4, 0);
+        r.push(&mut links, 5, 255);
+        assert_eq!(r.highest(), Some(255));
+        assert_eq!(r.pop(&mut links), Some(5));
+        assert_eq!(r.pop(&mut links), Some(2));
+        r.push(&mut links, 2, 200);
+        assert_eq!(r.pop(&mut links), Some(3));
+        r.remove(&mut links, 1, 10);
+        assert_eq!(r.pop(&mut links), Some(2));
+        assert_eq!(r.pop(&mut links), Some(4));
+        assert_eq!(r.pop(&mut links), None);
+    }
+}
