@@ -549,6 +549,18 @@ const SCENARIOS: &[Scenario] = &[
         ],
         proves: "a virtualized C app's Linux-numbered syscalls become exception IPC served by a C personality; one costs 4 mode and 2 address-space switches",
     },
+    Scenario {
+        name: "counters",
+        guests: &["counters", "echo_server", "vsys_app"],
+        exit_code: 0,
+        markers: &[
+            "counters: null hypercall: 2 mode switches, 0 address-space switches",
+            "counters: IPC call+reply between two tasks: 4 mode switches, 2 address-space switches",
+            "counters: virtualized syscall: 4 mode switches, 2 address-space switches",
+            "counters: all switch counts as designed",
+        ],
+        proves: "kernel counters: null hypercall = 2/0, IPC call+reply = 4/2, virtualized syscall = 4/2 (mode/address-space switches)",
+    },
 ];
 
 fn check_markers(log: &str, markers: &[&str]) -> Result<()> {
