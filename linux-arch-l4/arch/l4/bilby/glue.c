@@ -44,10 +44,15 @@ unsigned long bilby_glue_init(void *boot_info)
 	boot = bi;
 	control_cap = bi->control_cap;
 	next_slot = bi->first_free_slot;
+	/* Linux's memory and kernel objects come from the largest free pool. */
+	uint64_t largest = 0;
+
 	for (uint32_t i = 0; i < bi->memory_region_count && i < BILBY_BOOT_MAX_MEMORY_REGIONS; i++) {
-		if (bi->memory[i].kind == BILBY_MEMORY_KIND_FREE && bi->memory[i].cap != BILBY_CAP_NULL) {
-			memory_cap = bi->memory[i].cap;
-			break;
+		const BilbyMemoryRegion *m = &bi->memory[i];
+
+		if (m->kind == BILBY_MEMORY_KIND_FREE && m->cap != BILBY_CAP_NULL && m->size > largest) {
+			memory_cap = m->cap;
+			largest = m->size;
 		}
 	}
 	return BILBY_STATUS_OK;
@@ -89,8 +94,16 @@ unsigned long bilby_memory_grant(unsigned long vaddr, unsigned long max_bytes,
 	uint64_t pages = size / BILBY_PAGE_SIZE;
 	if (pages == 0)
 		return BILBY_STATUS_OUT_OF_MEMORY;
-	uint64_t st = bilby_memory_map(memory_cap, boot->self_task, vaddr, pages,
-				       BILBY_RIGHTS_ALL, 0);
+	/* The pool also paid for this task's image and stack: if it cannot
+	 * give all of the region, take a smaller share, down to 8 MiB. */
+	uint64_t st;
+
+	for (;;) {
+		st = bilby_memory_map(memory_cap, boot->self_task, vaddr, pages, BILBY_RIGHTS_ALL, 0);
+		if (st != BILBY_STATUS_OUT_OF_MEMORY || pages / 2 < (8u << 20) / BILBY_PAGE_SIZE)
+			break;
+		pages /= 2;
+	}
 	if (st == BILBY_STATUS_OK)
 		*granted = pages * BILBY_PAGE_SIZE;
 	return st;

@@ -35,7 +35,7 @@ void bilby_console_write(const char *s, unsigned long len);
 unsigned long bilby_tsc_hz(void);
 
 /* Maps up to max_bytes of fresh memory at vaddr (page aligned) from the
- * first free memory region; *granted is set to what was mapped. */
+ * largest free memory region; *granted is set to what was mapped. */
 unsigned long bilby_memory_grant(unsigned long vaddr, unsigned long max_bytes,
 				 unsigned long *granted);
 
