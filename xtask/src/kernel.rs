@@ -512,6 +512,8 @@ struct Scenario {
     markers: &'static [&'static str],
     /// What the scenario proves.
     proves: &'static str,
+    /// Also pass malformed modules made from a good image.
+    malformed: bool,
 }
 
 const SCENARIOS: &[Scenario] = &[
@@ -521,6 +523,7 @@ const SCENARIOS: &[Scenario] = &[
         exit_code: 0,
         markers: &["bilby: Bilby microkernel", "bilby: boot complete"],
         proves: "the kernel boots through PVH, reaches long mode, prints and exits",
+        malformed: false,
     },
     Scenario {
         name: "hello",
@@ -533,6 +536,7 @@ const SCENARIOS: &[Scenario] = &[
             "shutdown requested",
         ],
         proves: "a C root task loads from the bundle, runs in user mode, and its hypercalls work",
+        malformed: false,
     },
     Scenario {
         name: "personality",
@@ -548,6 +552,7 @@ const SCENARIOS: &[Scenario] = &[
             "one virtualized syscall = 4 mode switches, 2 address-space switches",
         ],
         proves: "a virtualized C app's Linux-numbered syscalls become exception IPC served by a C personality; one costs 4 mode and 2 address-space switches",
+        malformed: false,
     },
     Scenario {
         name: "counters",
@@ -560,6 +565,27 @@ const SCENARIOS: &[Scenario] = &[
             "counters: all switch counts as designed",
         ],
         proves: "kernel counters: null hypercall = 2/0, IPC call+reply = 4/2, virtualized syscall = 4/2 (mode/address-space switches)",
+        malformed: false,
+    },
+    Scenario {
+        name: "robust",
+        guests: &["robust", "intruder"],
+        exit_code: 0,
+        markers: &[
+            "module truncated.elf refused: not a well-formed ELF64 file",
+            "module wrong_machine.elf refused: ELF machine 3 is not x86_64",
+            "module bad_abi.elf refused: built for ABI 99.",
+            "robust: malformed modules were refused",
+            "robust: bad arguments return error codes",
+            "robust: intruder attempt 1 stopped: page fault at ffffffff80100000",
+            "robust: intruder attempt 2 stopped: page fault at ffffffff80100000",
+            "robust: intruder attempt 3 stopped: page fault at 20000000",
+            "robust: intruder attempt 4 stopped: syscall exception",
+            "robust: isolation holds",
+            "robust: 100000 random hypercalls survived",
+        ],
+        proves: "malformed modules are refused with a message; bad arguments give error codes; no access to kernel or other tasks' memory; no hypercalls from virtualized threads; 100,000 random hypercalls survived",
+        malformed: true,
     },
 ];
 
@@ -574,8 +600,42 @@ fn check_markers(log: &str, markers: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// Writes three broken copies of a good guest image: truncated, for another
+/// machine, and with a foreign ABI major version in its note.
+fn malformed_modules(good: &Path) -> Result<Vec<PathBuf>> {
+    let data = std::fs::read(good).with_context(|| format!("reading {}", good.display()))?;
+    let dir = good.parent().context("guest directory")?;
+    let truncated = data[..200.min(data.len())].to_vec();
+    let mut wrong_machine = data.clone();
+    wrong_machine[18..20].copy_from_slice(&3u16.to_le_bytes());
+    let mut bad_abi = data.clone();
+    let at = data
+        .windows(6)
+        .position(|w| w == b"Bilby\0")
+        .context("no ABI note in the good image")?;
+    bad_abi[at + 8..at + 12].copy_from_slice(&99u32.to_le_bytes());
+    let mut out = Vec::new();
+    for (name, bytes) in [
+        ("truncated.elf", truncated),
+        ("wrong_machine.elf", wrong_machine),
+        ("bad_abi.elf", bad_abi),
+    ] {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;
+        out.push(p);
+    }
+    Ok(out)
+}
+
 fn run_scenario(s: &Scenario, accel: Accel) -> Result<()> {
-    let guests = build_guests(s.guests)?;
+    let mut guests = build_guests(s.guests)?;
+    if s.malformed {
+        let good = guests
+            .last()
+            .context("malformed modules need a guest")?
+            .clone();
+        guests.extend(malformed_modules(&good)?);
+    }
     let mut opts = BootOptions::new(accel);
     opts.timeout = Duration::from_secs(if accel == Accel::Tcg { 120 } else { 60 });
     let outcome = boot(

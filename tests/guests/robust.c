@@ -1,0 +1,213 @@
+/* Reliability and isolation, from a root task:
+ *  - malformed boot modules (truncated, wrong machine, foreign ABI major)
+ *    were refused, with their status in the boot info;
+ *  - hypercalls with bad arguments return the documented error codes;
+ *  - an untrusted task cannot read or write kernel memory or the root's
+ *    memory, and a virtualized thread cannot issue hypercalls: each attempt
+ *    arrives at its handler as an exception message;
+ *  - 100,000 random hypercalls leave the kernel running and consistent. */
+#include "task.h"
+
+#define ROOT_ONLY_ADDRESS 0x20000000ull
+#define FUZZ_ROUNDS 100000
+
+static uint32_t control;
+
+static const BilbyBootModule *module(const BilbyBootInfo *bi, const char *name) {
+  for (uint32_t i = 0; i < bi->module_count; i++)
+    if (memcmp(bi->modules[i].name, name, strlen(name) + 1) == 0) return &bi->modules[i];
+  rt_fail("module %s missing", name);
+}
+
+#define EXPECT(call, status)                                                          \
+  do {                                                                                \
+    uint64_t got_ = (call);                                                           \
+    RT_CHECK(got_ == (status), "%s returned %lu, expected %lu", #call, got_,          \
+             (uint64_t)(status));                                                     \
+  } while (0)
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static uint64_t next_random(void) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return rng;
+}
+
+static uint64_t fuzz_value(void) {
+  uint64_t r = next_random();
+  switch (r & 7) {
+    case 0:
+      return next_random();
+    case 1:
+      return (r >> 8) & 63; /* small: slots, items, flags */
+    case 2:
+      return 0xffffffff80000000ull + ((r >> 8) & 0xfffff000);
+    case 3:
+      return (r >> 8) & 0x7ffffffff000ull; /* page-aligned user addresses */
+    case 4:
+      return 0x400000 + ((r >> 8) & 0xffff);
+    case 5:
+      return 0;
+    case 6:
+      return ~0ull;
+    default:
+      return (r >> 8) & 0xffff;
+  }
+}
+
+void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
+  control = bi->control_cap;
+  rt_use_console(control);
+  uint32_t mem = rt_free_memory_cap(bi);
+  uint32_t slot = bi->first_free_slot;
+
+  /* Malformed modules. */
+  const BilbyBootModule *m;
+  m = module(bi, "truncated.elf");
+  RT_CHECK(m->status == BILBY_STATUS_INVALID_ARGUMENT && m->task_cap == 0, "truncated loaded");
+  m = module(bi, "wrong_machine.elf");
+  RT_CHECK(m->status == BILBY_STATUS_INVALID_ARGUMENT && m->task_cap == 0, "wrong machine loaded");
+  m = module(bi, "bad_abi.elf");
+  RT_CHECK(m->status == BILBY_STATUS_INCOMPATIBLE_ABI && m->task_cap == 0, "bad ABI loaded");
+  rt_printf("robust: malformed modules were refused\n");
+
+  /* Bad arguments. */
+  EXPECT(bilby_thread_resume(0), BILBY_STATUS_INVALID_CAPABILITY);
+  EXPECT(bilby_thread_resume(4095), BILBY_STATUS_INVALID_CAPABILITY);
+  EXPECT(bilby_thread_resume(4096), BILBY_STATUS_INVALID_CAPABILITY);
+  EXPECT(bilby_hypercall(BILBY_HYPERCALL_THREAD_RESUME, ~0ull, 0, 0, 0, 0, 0).status,
+         BILBY_STATUS_INVALID_CAPABILITY);
+  EXPECT(bilby_thread_resume(control), BILBY_STATUS_WRONG_CAPABILITY_KIND);
+  EXPECT(bilby_debug_write(control, (const void *)0xffffffff80100000ull, 8),
+         BILBY_STATUS_INVALID_ADDRESS);
+  EXPECT(bilby_debug_write(control, (const void *)0x7000000000ull, 8),
+         BILBY_STATUS_INVALID_ADDRESS);
+  EXPECT(bilby_memory_map(mem, bi->self_task, 0x10000123, 1, BILBY_RIGHT_READ, 0),
+         BILBY_STATUS_UNALIGNED);
+  EXPECT(bilby_memory_map(mem, bi->self_task, 0xffff800000000000ull, 1, BILBY_RIGHT_READ, 0),
+         BILBY_STATUS_INVALID_ADDRESS);
+  EXPECT(bilby_memory_map(mem, bi->self_task, 0x10000000, 1, 0, 0), BILBY_STATUS_INVALID_ARGUMENT);
+  EXPECT(bilby_memory_map(mem, bi->self_task, 0x10000000, 0, BILBY_RIGHT_READ, 0),
+         BILBY_STATUS_INVALID_ARGUMENT);
+  EXPECT(bilby_memory_map(mem, bi->self_task, 0x400000, 1, BILBY_RIGHT_READ, 0),
+         BILBY_STATUS_OCCUPIED);
+  EXPECT(bilby_thread_configure(bi->self_thread, BILBY_THREAD_CONFIG_ITEM_PRIORITY, 256, 0),
+         BILBY_STATUS_INVALID_ARGUMENT);
+  EXPECT(bilby_thread_configure(bi->self_thread, BILBY_THREAD_CONFIG_ITEM_MODE, 7, 0),
+         BILBY_STATUS_INVALID_ARGUMENT);
+  EXPECT(bilby_thread_configure(bi->self_thread, 99, 0, 0), BILBY_STATUS_INVALID_ARGUMENT);
+  BilbyUserRegisters regs;
+  EXPECT(bilby_thread_exchange_registers(bi->self_thread, &regs, BILBY_EXREGS_READ),
+         BILBY_STATUS_INVALID_STATE);
+  uint32_t ep = slot++;
+  EXPECT(bilby_endpoint_create(mem, ep), BILBY_STATUS_OK);
+  EXPECT(bilby_endpoint_create(mem, ep), BILBY_STATUS_OCCUPIED);
+  EXPECT(bilby_endpoint_create(control, slot), BILBY_STATUS_WRONG_CAPABILITY_KIND);
+  BilbyMessage msg;
+  memset(&msg, 0, sizeof msg);
+  msg.tag = 0x100; /* reserved bits */
+  EXPECT(bilby_ipc_send(ep, &msg), BILBY_STATUS_INVALID_ARGUMENT);
+  msg.tag = bilby_tag(BILBY_EXCEPTION_KIND_SYSCALL, 0); /* a kernel label */
+  EXPECT(bilby_ipc_call(ep, &msg), BILBY_STATUS_INVALID_ARGUMENT);
+  msg.tag = 0;
+  EXPECT(bilby_ipc_reply(&msg), BILBY_STATUS_NO_REPLY_PENDING);
+  EXPECT(bilby_debug_shutdown(control, 200), BILBY_STATUS_INVALID_ARGUMENT);
+  EXPECT(bilby_cap_copy(slot + 5, bi->self_task, slot + 6, 3, 0), BILBY_STATUS_INVALID_CAPABILITY);
+  EXPECT(bilby_unmap_pages(bi->self_task, 0x123, 1), BILBY_STATUS_UNALIGNED);
+  rt_printf("robust: bad arguments return error codes\n");
+
+  /* Isolation: the intruder module, handled here. */
+  const BilbyBootModule *in = module(bi, "intruder.elf");
+  EXPECT(bilby_memory_map(mem, bi->self_task, ROOT_ONLY_ADDRESS, 1, BILBY_RIGHT_READ |
+                          BILBY_RIGHT_WRITE, 0), BILBY_STATUS_OK);
+  *(volatile uint64_t *)ROOT_ONLY_ADDRESS = 0x5ec7e7;
+  EXPECT(bilby_thread_configure(in->thread_cap, BILBY_THREAD_CONFIG_ITEM_HANDLER, ep, 9),
+         BILBY_STATUS_OK);
+  for (uint64_t attempt = 1; attempt <= 4; attempt++) {
+    EXPECT(bilby_thread_exchange_registers(in->thread_cap, &regs, BILBY_EXREGS_READ),
+           BILBY_STATUS_OK);
+    regs.rip = in->entry;
+    regs.rsp = in->stack_pointer;
+    regs.rdi = attempt;
+    EXPECT(bilby_thread_exchange_registers(in->thread_cap, &regs, BILBY_EXREGS_WRITE),
+           BILBY_STATUS_OK);
+    EXPECT(bilby_thread_configure(in->thread_cap, BILBY_THREAD_CONFIG_ITEM_MODE,
+                                  attempt == 4 ? BILBY_THREAD_MODE_VIRTUALIZED
+                                               : BILBY_THREAD_MODE_NATIVE, 0),
+           BILBY_STATUS_OK);
+    EXPECT(bilby_thread_resume(in->thread_cap), BILBY_STATUS_OK);
+    memset(&msg, 0, sizeof msg);
+    EXPECT(bilby_ipc_recv(ep, &msg), BILBY_STATUS_OK);
+    uint32_t label = bilby_tag_label(msg.tag);
+    const BilbyExceptionMessage *e = &utcb->exception;
+    RT_CHECK(msg.badge == 9, "badge %lu", msg.badge);
+    if (attempt == 4) {
+      RT_CHECK(label == BILBY_EXCEPTION_KIND_SYSCALL &&
+                   e->regs.rax == BILBY_HYPERCALL_DEBUG_SHUTDOWN,
+               "virtualized hypercall: label %x rax %lu", label, e->regs.rax);
+    } else {
+      uint64_t want = attempt == 3 ? ROOT_ONLY_ADDRESS : 0xffffffff80100000ull;
+      RT_CHECK(label == BILBY_EXCEPTION_KIND_PAGE_FAULT && e->fault_address == want &&
+                   e->vector == BILBY_VECTOR_PAGE_FAULT,
+               "attempt %lu: label %x address %lx", attempt, label, e->fault_address);
+    }
+    rt_printf("robust: intruder attempt %lu stopped: %s at %lx\n", attempt,
+              label == BILBY_EXCEPTION_KIND_SYSCALL ? "syscall exception" : "page fault",
+              attempt == 4 ? e->regs.rip : e->fault_address);
+    /* Leave it stopped: a reply that is not Resume. */
+    msg.tag = bilby_tag(1, 0);
+    EXPECT(bilby_ipc_reply(&msg), BILBY_STATUS_OK);
+  }
+  RT_CHECK(*(volatile uint64_t *)ROOT_ONLY_ADDRESS == 0x5ec7e7, "root memory changed");
+  rt_printf("robust: isolation holds\n");
+
+  /* Fuzzing. Hypercalls that would block this thread for good or harm its
+   * own task, thread or console are skipped; everything else is fair. */
+  BilbyCounters before, after;
+  bilby_counters_read(control, &before);
+  uint64_t issued = 0, ok = 0;
+  while (issued < FUZZ_ROUNDS) {
+    uint64_t nr = next_random() % 34; /* includes numbers past the last */
+    uint64_t a[6];
+    for (int i = 0; i < 6; i++) a[i] = fuzz_value();
+    switch (nr) {
+      case BILBY_HYPERCALL_DEBUG_SHUTDOWN:
+      case BILBY_HYPERCALL_IPC_CALL:
+      case BILBY_HYPERCALL_IPC_SEND:
+      case BILBY_HYPERCALL_IPC_RECV:
+      case BILBY_HYPERCALL_IPC_REPLY_RECV:
+      case BILBY_HYPERCALL_DEBUG_PUTC:
+      case BILBY_HYPERCALL_DEBUG_WRITE:
+        continue;
+      case BILBY_HYPERCALL_THREAD_SUSPEND:
+      case BILBY_HYPERCALL_THREAD_CONFIGURE:
+        if (a[0] == bi->self_thread) continue;
+        break;
+      case BILBY_HYPERCALL_GRANT_PAGES: /* would give away our own pages */
+        continue;
+      case BILBY_HYPERCALL_TASK_DESTROY:
+      case BILBY_HYPERCALL_UNMAP_PAGES:
+      case BILBY_HYPERCALL_CAP_DELETE:
+        if (a[0] == bi->self_task) continue;
+        break;
+      default:
+        break;
+    }
+    BilbyHypercallResult r = bilby_hypercall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+    RT_CHECK(r.status <= BILBY_STATUS_INCOMPATIBLE_ABI, "hypercall %lu: status %lu", nr,
+             r.status);
+    if (r.status == BILBY_STATUS_OK) ok++;
+    issued++;
+  }
+  bilby_counters_read(control, &after);
+  RT_CHECK(after.hypercalls - before.hypercalls >= FUZZ_ROUNDS, "hypercall counter");
+  RT_CHECK(after.user_to_kernel == after.kernel_to_user, "entries %lu exits %lu",
+           after.user_to_kernel, after.kernel_to_user);
+  /* The kernel still works: a fresh endpoint, a console write. */
+  uint32_t ep2 = slot + 40;
+  EXPECT(bilby_endpoint_create(mem, ep2), BILBY_STATUS_OK);
+  rt_printf("robust: %lu random hypercalls survived (%lu succeeded); kernel consistent\n", issued,
+            ok);
+  rt_shutdown(control, 0);
+}
