@@ -97,6 +97,9 @@ pub struct FileStat {
     pub new_lines: ClassCounts,
     pub old_bytes: u64,
     pub new_bytes: u64,
+    /// Line hashes for rename detection (added and removed files only).
+    #[serde(skip)]
+    pub rename_sig: Option<Box<crate::rename::Signature>>,
     /// Per port (by name) whose CONFIG symbols this file tests: the hunks
     /// that sit in or open such a conditional. Absent: no mention.
     pub config: std::collections::BTreeMap<String, crate::port::ConfigHits>,
@@ -341,7 +344,14 @@ pub fn file_stat(
         old_bytes: a.len() as u64,
         new_bytes: b.len() as u64,
         config: Default::default(),
+        rename_sig: None,
     };
+    if opts.renames && !symlink && matches!(status, Status::Added | Status::Removed) {
+        let data = if status == Status::Added { b } else { a };
+        if !data.is_empty() {
+            st.rename_sig = Some(Box::new(crate::rename::signature(data)));
+        }
+    }
     if st.binary || a == b {
         return st;
     }

@@ -80,6 +80,14 @@ impl Hasher for LineHasher {
     }
 }
 
+/// A fast 64-bit hash of a byte string (not for adversarial input).
+pub fn hash_bytes(data: &[u8]) -> u64 {
+    let mut h = LineHasher::default();
+    h.write(data);
+    h.write(&(data.len() as u64).to_le_bytes());
+    h.finish()
+}
+
 type LineMap<'a> = HashMap<&'a [u8], u32, BuildHasherDefault<LineHasher>>;
 
 /// Which lines changed: `removed[i]` for old line i, `added[j]` for new line j.

@@ -8,11 +8,34 @@
 //! by similarity, best first: common lines / lines of the larger file.
 
 use crate::compare::{file_stat, Comparison, FileStat, Options, Status};
-use crate::lines::split_lines;
+use crate::lines::{hash_bytes as hash_line, split_lines};
 use crate::source::{Entry, Kind, Tree};
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 use std::collections::HashMap;
+
+/// Keys here are hashes or small indices: hash them by a multiply, not SipHash.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(u64::from(v));
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<KeyHasher>>;
 
 /// Lines shared by more added files than this are too common to suggest a pair.
 const COMMON_LINE_FILES: usize = 24;
@@ -21,49 +44,52 @@ const MAX_CANDIDATES: usize = 16;
 
 struct Side {
     idx: usize,
-    data: Vec<u8>,
+    len: u64,
+    content: u64,
     hashes: Vec<u64>,
 }
 
-fn hash_line(l: &[u8]) -> u64 {
-    // FNV-1a; good enough to bucket lines, equality is re-checked by count.
-    let mut h = 0xcbf2_9ce4_8422_2325u64;
-    for &c in l {
-        h = (h ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+/// What rename detection keeps of an added or removed file: hashes only,
+/// so memory stays small however many files moved.
+#[derive(Debug, Clone, Default)]
+pub struct Signature {
+    content: u64,
+    hashes: Vec<u64>,
 }
 
-fn load(
-    tree: &Tree,
-    files: &[FileStat],
-    idxs: &[usize],
-    path_of: impl Fn(&FileStat) -> Option<&[u8]> + Sync,
-) -> Result<Vec<Side>> {
-    idxs.par_iter()
-        .map_init(
-            || tree.thread_repo(),
-            |repo, &i| {
-                let f = &files[i];
-                let path = path_of(f).unwrap_or(b"").to_vec();
-                let entry = entry_for(tree, &path)?;
-                let data = tree
-                    .read(&entry, repo.as_ref())
-                    .with_context(|| "reading a rename candidate")?;
-                let mut hashes: Vec<u64> = split_lines(&data)
-                    .iter()
-                    .filter(|l| l.trim_ascii().len() > 1)
-                    .map(|l| hash_line(l))
-                    .collect();
-                hashes.sort_unstable();
-                Ok(Side {
-                    idx: i,
-                    data,
-                    hashes,
-                })
-            },
-        )
+/// Hashes a file for rename detection (called while the file is in memory).
+pub fn signature(data: &[u8]) -> Signature {
+    let mut hashes: Vec<u64> = split_lines(data)
+        .iter()
+        .filter(|l| l.trim_ascii().len() > 1)
+        .map(|l| hash_line(l))
+        .collect();
+    hashes.sort_unstable();
+    Signature {
+        content: hash_line(data),
+        hashes,
+    }
+}
+
+fn sides(files: &mut [FileStat], idxs: &[usize], old: bool) -> Vec<Side> {
+    idxs.iter()
+        .map(|&i| {
+            let f = &mut files[i];
+            let sig = f.rename_sig.take().map(|b| *b).unwrap_or_default();
+            Side {
+                idx: i,
+                len: if old { f.old_bytes } else { f.new_bytes },
+                content: sig.content,
+                hashes: sig.hashes,
+            }
+        })
         .collect()
+}
+
+fn read_path(tree: &Tree, repo: Option<&gix::Repository>, path: &[u8]) -> Result<Vec<u8>> {
+    let entry = entry_for(tree, path)?;
+    tree.read(&entry, repo)
+        .with_context(|| "reading a rename candidate")
 }
 
 /// Looks an entry up again by path (trees are re-walked lazily for git ids).
@@ -129,32 +155,32 @@ pub fn detect(cmp: &mut Comparison, old: &Tree, new: &Tree, opts: &Options) -> R
     let removed: Vec<usize> = (0..cmp.files.len())
         .filter(|&i| {
             let f = &cmp.files[i];
-            f.status == Status::Removed && !f.symlink && f.old_bytes > 0
+            f.status == Status::Removed && !f.symlink && f.old_bytes > 0 && f.rename_sig.is_some()
         })
         .collect();
     let added: Vec<usize> = (0..cmp.files.len())
         .filter(|&i| {
             let f = &cmp.files[i];
-            f.status == Status::Added && !f.symlink && f.new_bytes > 0
+            f.status == Status::Added && !f.symlink && f.new_bytes > 0 && f.rename_sig.is_some()
         })
         .collect();
     if removed.is_empty() || added.is_empty() {
         return Ok(());
     }
-    let rs = load(old, &cmp.files, &removed, |f| f.old_path.as_deref())?;
-    let ads = load(new, &cmp.files, &added, |f| f.new_path.as_deref())?;
+    let rs = sides(&mut cmp.files, &removed, true);
+    let ads = sides(&mut cmp.files, &added, false);
 
     let mut taken_r = vec![false; rs.len()];
     let mut taken_a = vec![false; ads.len()];
     let mut matches: Vec<(usize, usize, u32)> = Vec::new();
 
     // Exact renames: same bytes; a same-named file wins among equals.
-    let mut by_content: HashMap<&[u8], Vec<usize>> = HashMap::new();
+    let mut by_content: FastMap<(u64, u64), Vec<usize>> = FastMap::default();
     for (k, a) in ads.iter().enumerate() {
-        by_content.entry(&a.data[..]).or_default().push(k);
+        by_content.entry((a.len, a.content)).or_default().push(k);
     }
     for (r, s) in rs.iter().enumerate() {
-        if let Some(cands) = by_content.get(&s.data[..]) {
+        if let Some(cands) = by_content.get(&(s.len, s.content)) {
             let rname = basename(cmp.files[s.idx].old_path.as_deref().unwrap_or(b""));
             let pick = cands
                 .iter()
@@ -172,41 +198,81 @@ pub fn detect(cmp: &mut Comparison, old: &Tree, new: &Tree, opts: &Options) -> R
     }
 
     // Inexact: candidates through shared, not-too-common lines.
-    let mut index: HashMap<u64, Vec<u32>> = HashMap::new();
-    for (k, a) in ads.iter().enumerate() {
-        if taken_a[k] {
-            continue;
-        }
-        let mut last = None;
-        for &h in &a.hashes {
-            if last != Some(h) {
-                index.entry(h).or_default().push(k as u32);
+    // The index: (line hash, added file) pairs, sorted, built in parallel.
+    let mut postings: Vec<(u64, u32)> = ads
+        .par_iter()
+        .enumerate()
+        .filter(|(k, _)| !taken_a[*k])
+        .flat_map_iter(|(k, a)| {
+            let mut last = None;
+            a.hashes.iter().filter_map(move |&h| {
+                let fresh = last != Some(h);
                 last = Some(h);
-            }
-        }
-    }
-    let threshold = opts.rename_threshold.min(100);
-    let mut scored: Vec<(u32, usize, usize)> = rs
+                fresh.then_some((h, k as u32))
+            })
+        })
+        .collect();
+    postings.par_sort_unstable();
+    // The same for the removed side, then a merge join: every (removed,
+    // added) pair sharing a not-too-common line, once per shared line.
+    let mut rpost: Vec<(u64, u32)> = rs
         .par_iter()
         .enumerate()
         .filter(|(r, _)| !taken_r[*r])
         .flat_map_iter(|(r, s)| {
-            let mut hits: HashMap<u32, u32> = HashMap::new();
             let mut last = None;
-            for &h in &s.hashes {
-                if last == Some(h) {
-                    continue;
-                }
+            s.hashes.iter().filter_map(move |&h| {
+                let fresh = last != Some(h);
                 last = Some(h);
-                if let Some(list) = index.get(&h) {
-                    if list.len() <= COMMON_LINE_FILES {
-                        for &k in list {
-                            *hits.entry(k).or_default() += 1;
-                        }
+                fresh.then_some((h, r as u32))
+            })
+        })
+        .collect();
+    rpost.par_sort_unstable();
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < rpost.len() && j < postings.len() {
+        let (hr, hk) = (rpost[i].0, postings[j].0);
+        if hr < hk {
+            i += 1;
+        } else if hr > hk {
+            j += 1;
+        } else {
+            let ie = i + rpost[i..].iter().take_while(|p| p.0 == hr).count();
+            let je = j + postings[j..].iter().take_while(|p| p.0 == hr).count();
+            if je - j <= COMMON_LINE_FILES {
+                for x in &rpost[i..ie] {
+                    for y in &postings[j..je] {
+                        pairs.push((x.1, y.1));
                     }
                 }
             }
-            let mut cands: Vec<(u32, u32)> = hits.into_iter().collect();
+            (i, j) = (ie, je);
+        }
+    }
+    drop(rpost);
+    drop(postings);
+    pairs.par_sort_unstable();
+    // Group by removed file: (added file, shared lines) runs.
+    let mut groups: Vec<(usize, Vec<(u32, u32)>)> = Vec::new();
+    let mut p = 0;
+    while p < pairs.len() {
+        let r = pairs[p].0;
+        let mut cands = Vec::new();
+        while p < pairs.len() && pairs[p].0 == r {
+            let k = pairs[p].1;
+            let n = pairs[p..].iter().take_while(|q| **q == (r, k)).count() as u32;
+            cands.push((k, n));
+            p += n as usize;
+        }
+        groups.push((r as usize, cands));
+    }
+    drop(pairs);
+    let threshold = opts.rename_threshold.min(100);
+    let mut scored: Vec<(u32, usize, usize)> = groups
+        .into_par_iter()
+        .flat_map_iter(|(r, mut cands)| {
+            let s = &rs[r];
             cands.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
             cands.truncate(MAX_CANDIDATES);
             let out: Vec<(u32, usize, usize)> = cands
@@ -237,20 +303,28 @@ pub fn detect(cmp: &mut Comparison, old: &Tree, new: &Tree, opts: &Options) -> R
     }
 
     // Rebuild: the rename takes the added file's place; the removal goes.
+    // Only matched pairs are read again.
+    let files = &cmp.files;
+    let stats: Vec<Result<(usize, usize, FileStat)>> = matches
+        .par_iter()
+        .map_init(
+            || (old.thread_repo(), new.thread_repo()),
+            |(orepo, nrepo), &(r, k, score)| {
+                let (ri, ai) = (rs[r].idx, ads[k].idx);
+                let op = files[ri].old_path.clone();
+                let np = files[ai].new_path.clone();
+                let a = read_path(old, orepo.as_ref(), op.as_deref().unwrap_or(b""))?;
+                let b = read_path(new, nrepo.as_ref(), np.as_deref().unwrap_or(b""))?;
+                let mut st = file_stat(op, np, Status::Renamed, false, &a, &b, opts);
+                st.similarity = Some(if a == b { 100 } else { score.min(99) });
+                Ok((ri, ai, st))
+            },
+        )
+        .collect();
     let mut drop = vec![false; cmp.files.len()];
     let mut replace: HashMap<usize, FileStat> = HashMap::new();
-    for (r, k, score) in matches {
-        let (ri, ai) = (rs[r].idx, ads[k].idx);
-        let mut st = file_stat(
-            cmp.files[ri].old_path.clone(),
-            cmp.files[ai].new_path.clone(),
-            Status::Renamed,
-            false,
-            &rs[r].data,
-            &ads[k].data,
-            opts,
-        );
-        st.similarity = Some(score);
+    for st in stats {
+        let (ri, ai, st) = st?;
         drop[ri] = true;
         replace.insert(ai, st);
     }
