@@ -508,6 +508,7 @@ pub fn report(_args: &[String]) -> Result<()> {
         bail!("bilby-diffstat failed ({})", out.status);
     }
     let mut md = String::from_utf8(out.stdout).context("report is not UTF-8")?;
+    md.push_str("\n![churn per step and port](churn.svg)\n");
     md.push_str(
         "\nRegenerate with `cargo xtask diffstat-report` (unpacks Debian's \
          `linux-source-6.1` and `linux-source-6.12` into `target/linux-trees/`, \
