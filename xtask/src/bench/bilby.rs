@@ -93,13 +93,6 @@ pub struct Figures {
 impl Figures {
     /// Figures from a TCG icount run (path lengths and counters) and,
     /// optionally, a KVM run of the same guests (times).
-    #[cfg_attr(
-        not(test),
-        allow(
-            dead_code,
-            reason = "measure() calls it once the kernel can run the benchmark guests"
-        )
-    )]
     pub fn from_runs(icount: &Run, kvm: Option<&Run>) -> Result<Figures> {
         let mut paths = BTreeMap::new();
         let loop_min = icount.result("loop")?.stats().min;
@@ -203,13 +196,6 @@ pub type Boot<'a> =
 
 /// Builds the benchmark guests (`bench/guests/`), boots them with `boot`
 /// under TCG icount and, if `kvm`, under KVM, and returns the figures.
-#[cfg_attr(
-    not(test),
-    allow(
-        dead_code,
-        reason = "measure() calls it once the kernel runs the benchmark guests"
-    )
-)]
 pub fn measure_with(work: &std::path::Path, boot: &Boot<'_>, kvm: bool) -> Result<Figures> {
     let guests = super::guest::build_bilby_guests(&work.join("bilby-guests"))?;
     let run = |platform| -> Result<(Run, String)> {
@@ -236,19 +222,49 @@ pub fn measure_with(work: &std::path::Path, boot: &Boot<'_>, kvm: bool) -> Resul
     Ok(figures)
 }
 
-/// Measures Bilby's paths, or says why it cannot yet.
-///
-/// This is where the kernel's QEMU runner plugs in: `measure_with(work,
-/// &boot, kvm)` with a `boot` that runs `kernel::boot` for the root task and
-/// modules (TCG icount on the CPU of [`super::native::TCG_CPU`], or KVM) and
-/// returns the serial log.
-pub fn measure() -> Result<Figures, String> {
-    Err(
-        "not measured yet: the benchmark guests (bench/guests/) build against the ABI \
-         headers, but the kernel (issue 3) does not yet implement the hypercalls, IPC and \
-         exception IPC they use, so they are not booted"
-            .into(),
-    )
+/// Measures Bilby's paths: the benchmark guests booted with the kernel's
+/// QEMU runner (`kernel::boot`), under TCG icount on the CPU of
+/// [`super::native::TCG_CPU`] and, where KVM runs Bilby's user mode, under KVM.
+pub fn measure(work: &std::path::Path) -> Result<Figures> {
+    use crate::kernel::{self, Accel, BootOptions};
+    // kvm_pvm boots Bilby but cannot run its user-mode syscalls (kernel.rs).
+    let kvm = kernel::kvm_available() && !kernel::kvm_is_pvm();
+    let boot = |root: &std::path::Path, modules: &[std::path::PathBuf], p: Platform| {
+        let mut opts = BootOptions::new(match p {
+            Platform::TcgIcount => Accel::Tcg,
+            Platform::Kvm => Accel::Kvm,
+        });
+        opts.icount = p == Platform::TcgIcount;
+        opts.timeout = std::time::Duration::from_secs(600);
+        let o = kernel::boot(Some(root), modules, &opts)?;
+        if o.exit_code != Some(0) {
+            bail!(
+                "the Bilby benchmark boot under {p:?} ended with {}; serial log:\n{}",
+                o.describe(),
+                o.log
+            );
+        }
+        let cpu = match p {
+            Platform::TcgIcount => {
+                format!("-accel tcg -cpu {} -icount shift=0", super::native::TCG_CPU)
+            }
+            Platform::Kvm => "-accel kvm -cpu host,-arch-capabilities".into(),
+        };
+        Ok(BootLog {
+            serial: o.log,
+            command: format!(
+                "cargo xtask run --root {} {} (kernel::boot: qemu-system-x86_64 -machine pc {cpu} -m {}M)",
+                root.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned()),
+                modules
+                    .iter()
+                    .map(|m| format!("--module {}", m.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned())))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                opts.memory_mib
+            ),
+        })
+    };
+    measure_with(work, &boot, kvm)
 }
 
 #[cfg(test)]

@@ -71,16 +71,23 @@ pub fn kernel_bench(args: &[String]) -> Result<()> {
         .map(|o| o.instructions_per_op)
         .context("no native getpid figure")?;
 
-    let bilby = match bilby::measure() {
+    let bilby_result = bilby::measure(&work);
+    let bilby = match &bilby_result {
         Ok(f) => report::Bilby {
-            status: "measured".into(),
+            status: if f.paths.values().any(|p| p.kvm_cycles_per_op.is_some()) {
+                "measured (path lengths under TCG icount, times under KVM)".into()
+            } else {
+                "measured (path lengths under TCG icount; no KVM times: this machine's KVM \
+                 cannot run Bilby's user mode)"
+                    .into()
+            },
             qemu_commands: f.commands.clone(),
             reference: reference_text(&native),
             native_getpid_instructions: getpid,
-            rows: bilby::rows(Some(&f), getpid),
+            rows: bilby::rows(Some(f), getpid),
         },
-        Err(why) => report::Bilby {
-            status: why,
+        Err(e) => report::Bilby {
+            status: format!("failed: {e:#}"),
             qemu_commands: Vec::new(),
             reference: reference_text(&native),
             native_getpid_instructions: getpid,
@@ -110,6 +117,7 @@ pub fn kernel_bench(args: &[String]) -> Result<()> {
         uml,
     };
     write_report(&rep)?;
+    bilby_result.context("measuring Bilby failed (the report says so)")?;
     uml_result.context("the UML anchor failed (the report says so)")?;
     Ok(())
 }
