@@ -40,7 +40,7 @@ const PATCH_STAMP_DIR: &str = ".bilby-patches";
 /// Lowest address the image may be linked at (the usual static-binary base).
 const MIN_LINK_ADDRESS: u64 = 0x40_0000;
 
-const USAGE: &str = "usage: cargo xtask linux [--source DIR] [--host | --qemu]";
+const USAGE: &str = "usage: cargo xtask linux [--source DIR] [--host | --qemu | --measure]";
 
 /// The exit code Linux gives Bilby's DebugShutdown after a panic
 /// (`BILBY_EXIT_PANIC` in `arch/l4/include/shared/bilby_glue.h`).
@@ -49,7 +49,7 @@ const EXIT_PANIC: u32 = 0x21;
 /// How long a boot may take before it counts as hung.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// `cargo xtask linux [--source DIR] [--host | --qemu]`.
+/// `cargo xtask linux [--source DIR] [--host | --qemu | --measure]`.
 pub fn command(args: &[String]) -> Result<()> {
     let mut source = None;
     let mut boot = None;
@@ -62,9 +62,12 @@ pub fn command(args: &[String]) -> Result<()> {
                         .context("--source needs a Linux source directory")?,
                 ))
             }
-            "--host" | "--qemu" if boot.is_none() => boot = Some(a.clone()),
+            "--host" | "--qemu" | "--measure" if boot.is_none() => boot = Some(a.clone()),
             other => bail!("linux: unexpected argument `{other}` ({USAGE})"),
         }
+    }
+    if boot.as_deref() == Some("--measure") {
+        return measure(source.as_deref());
     }
     let vmlinux = build(source.as_deref())?;
     let info = check_vmlinux(&vmlinux)?;
@@ -242,6 +245,65 @@ fn judge_boot(log: &str, exit_code: Option<u32>) -> Result<()> {
     Ok(())
 }
 
+/// `--measure`: the size of the port (arch/l4 and the files its patches
+/// touch) beside arch/um's, both reported by `bilby-diffstat --port`.
+fn measure(source: Option<&Path>) -> Result<()> {
+    let root = util::root();
+    let (src, _) = prepare_source(source)?;
+    let m = work_dir().join("measure");
+    if m.exists() {
+        std::fs::remove_dir_all(&m).with_context(|| format!("removing {}", m.display()))?;
+    }
+    for d in ["empty", "base", "l4/arch", "um/arch"] {
+        std::fs::create_dir_all(m.join(d))?;
+    }
+    copy_tree(&root.join("linux-arch-l4/arch/l4"), &m.join("l4/arch/l4"))?;
+    copy_tree(&src.join("arch/um"), &m.join("um/arch/um"))?;
+    // The patched files as built, and the same files before the patches.
+    let patches = root.join("linux-arch-l4/patches");
+    for (name, text) in patch_set(&patches)? {
+        for path in patched_paths(&String::from_utf8_lossy(&text)) {
+            let from = src.join(&path);
+            if from.exists() {
+                for side in ["l4", "base"] {
+                    let to = m.join(side).join(&path);
+                    std::fs::create_dir_all(to.parent().context("a patched path has no parent")?)?;
+                    std::fs::copy(&from, &to)
+                        .with_context(|| format!("copying {}", from.display()))?;
+                }
+            }
+        }
+        patch(&m.join("base"), &patches.join(&name), true)?;
+    }
+    util::cargo(&["build", "--release", "--quiet", "-p", "bilby-diffstat"])?;
+    let diffstat = root.join("target/release/bilby-diffstat");
+    for (port, old, new) in [("l4", "base", "l4"), ("um", "empty", "um")] {
+        let mut cmd = Command::new(&diffstat);
+        cmd.args(["-q", "--port", port])
+            .arg(m.join(old))
+            .arg(m.join(new));
+        util::run(&mut cmd)?;
+    }
+    Ok(())
+}
+
+/// The paths (relative to the tree) a unified diff creates or changes.
+fn patched_paths(patch: &str) -> Vec<String> {
+    patch
+        .lines()
+        .filter_map(|l| l.strip_prefix("+++ "))
+        .filter_map(|p| p.split('\t').next())
+        .filter(|p| *p != "/dev/null")
+        .filter_map(|p| p.split_once('/').map(|(_, rest)| rest.to_string()))
+        .collect()
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    let mut cp = Command::new("cp");
+    cp.arg("-r").arg(from).arg(to);
+    util::run(&mut cp)
+}
+
 /// Where everything of the Linux build lives.
 fn work_dir() -> PathBuf {
     util::root().join("target/linux")
@@ -258,22 +320,7 @@ pub fn build(source: Option<&Path>) -> Result<PathBuf> {
     }
     util::ensure_packages(&[BUSYBOX])?;
     let work = work_dir();
-    std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
-    let (src, build) = match source {
-        None => {
-            util::ensure_packages(&[DEBIAN_SOURCE])?;
-            let src = work.join("src-6.12");
-            extract_debian_source(Path::new(DEBIAN_SOURCE.1), &src)?;
-            (src, work.join("build-6.12"))
-        }
-        Some(dir) => {
-            let src = work.join("src-custom");
-            copy_custom_source(dir, &src)?;
-            (src, work.join("build-custom"))
-        }
-    };
-    link_arch_tree(&src)?;
-    apply_patches(&src, &root.join("linux-arch-l4/patches"))?;
+    let (src, build) = prepare_source(source)?;
     let initramfs = write_initramfs_list(&work)?;
     std::fs::create_dir_all(&build).with_context(|| format!("creating {}", build.display()))?;
 
@@ -304,6 +351,30 @@ pub fn build(source: Option<&Path>) -> Result<PathBuf> {
     make(&["olddefconfig"])?;
     make(&["-j2", "vmlinux"])?;
     Ok(build.join("vmlinux"))
+}
+
+/// The build copy (made once) with arch/l4 linked in and the patches
+/// applied, and its build directory.
+fn prepare_source(source: Option<&Path>) -> Result<(PathBuf, PathBuf)> {
+    let root = util::root();
+    let work = work_dir();
+    std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
+    let (src, build) = match source {
+        None => {
+            util::ensure_packages(&[DEBIAN_SOURCE])?;
+            let src = work.join("src-6.12");
+            extract_debian_source(Path::new(DEBIAN_SOURCE.1), &src)?;
+            (src, work.join("build-6.12"))
+        }
+        Some(dir) => {
+            let src = work.join("src-custom");
+            copy_custom_source(dir, &src)?;
+            (src, work.join("build-custom"))
+        }
+    };
+    link_arch_tree(&src)?;
+    apply_patches(&src, &root.join("linux-arch-l4/patches"))?;
+    Ok((src, build))
 }
 
 /// Extracts the Debian tarball into `dest` unless a finished copy is there.
@@ -788,6 +859,14 @@ mod tests {
 [    0.066000] Failed to execute /init (error -8)
 [    0.066859] Kernel panic - not syncing: No working init found.  Try passing init= option
 ";
+
+    #[test]
+    fn patched_paths_come_from_the_new_side() {
+        let p = "--- a/init/main.c\t2024\n+++ b/init/main.c\t2024\n@@ -1 +1 @@\n\
+                 --- /dev/null\n+++ b/arch/l4/new.c\n";
+        assert_eq!(patched_paths(p), ["init/main.c", "arch/l4/new.c"]);
+        assert!(patched_paths("+++ /dev/null\n").is_empty());
+    }
 
     #[test]
     fn a_stage_one_boot_passes() {
