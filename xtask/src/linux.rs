@@ -79,41 +79,73 @@ pub fn command(args: &[String]) -> Result<()> {
             judge_boot(&log, code)
         }
         Some("--qemu") => {
-            let accel = if kernel::kvm_available() {
-                kernel::Accel::Kvm
-            } else {
-                kernel::Accel::Tcg
-            };
-            let mut opts = kernel::BootOptions::new(accel);
-            opts.timeout = BOOT_TIMEOUT;
-            opts.echo = true;
-            let outcome = kernel::boot(Some(&vmlinux), &[], &opts)?;
-            eprintln!("xtask: {}", outcome.describe());
-            judge_boot(&outcome.log, outcome.exit_code)
+            let accel = *bilby_accels(true).first().context("no QEMU accelerator")?;
+            let (log, code) = boot_on_bilby(&vmlinux, accel, true)?;
+            judge_boot(&log, code)
         }
         _ => Ok(()),
     }
 }
 
 /// The Linux boot test run by `cargo xtask test`: builds (incrementally),
-/// checks the image as a Bilby root task, and boots it under `hostbilby`
-/// to the point where Linux executes `/init`.
-///
-/// The boot on Bilby itself (`cargo xtask linux --qemu`) is not part of it
-/// yet: it needs a kernel that loads a root task and serves the hypercalls
-/// listed in `linux-arch-l4/README.md`.
-pub fn boot_test(_quick: bool) -> Result<()> {
+/// checks the image as a Bilby root task, boots it under `hostbilby`, and
+/// boots it on Bilby in QEMU (TCG, and KVM where KVM runs user mode; quick:
+/// one of them) to the point where Linux executes `/init`.
+pub fn boot_test(quick: bool) -> Result<()> {
     let vmlinux = build(None)?;
     let info = check_vmlinux(&vmlinux)?;
     eprintln!("xtask: linux: {}", info.describe());
     let (log, code) = boot_on_host(&vmlinux)?;
     judge_boot(&log, code).map_err(|e| {
         anyhow::anyhow!(
-            "{e:#}\n----- console of Linux under hostbilby -----\n{log}\n----- end of console -----"
+            "under hostbilby: {e:#}\n----- console -----\n{log}\n----- end of console -----"
         )
     })?;
     eprintln!("xtask: linux: booted to /init under hostbilby");
+    for accel in bilby_accels(quick) {
+        let (log, code) = boot_on_bilby(&vmlinux, accel, false)?;
+        judge_boot(&log, code).map_err(|e| {
+            anyhow::anyhow!(
+                "on Bilby under {}: {e:#}\n----- serial log -----\n{log}\n----- end of log -----",
+                accel.name()
+            )
+        })?;
+        eprintln!(
+            "xtask: linux: booted to /init on Bilby under {}",
+            accel.name()
+        );
+    }
     Ok(())
+}
+
+/// The accelerators Linux-on-Bilby boots with: KVM first where it runs
+/// user mode (kvm_pvm does not), then TCG; `one` keeps only the first.
+fn bilby_accels(one: bool) -> Vec<kernel::Accel> {
+    let mut v = Vec::new();
+    if kernel::kvm_available() && !kernel::kvm_is_pvm() {
+        v.push(kernel::Accel::Kvm);
+    }
+    v.push(kernel::Accel::Tcg);
+    if one {
+        v.truncate(1);
+    }
+    v
+}
+
+/// Boots `vmlinux` as Bilby's root task in QEMU; returns the serial log and
+/// the exit code Bilby gave QEMU.
+fn boot_on_bilby(
+    vmlinux: &Path,
+    accel: kernel::Accel,
+    echo: bool,
+) -> Result<(String, Option<u32>)> {
+    eprintln!("xtask: linux: booting on Bilby under {}", accel.name());
+    let mut opts = kernel::BootOptions::new(accel);
+    opts.timeout = BOOT_TIMEOUT;
+    opts.echo = echo;
+    let outcome = kernel::boot(Some(vmlinux), &[], &opts)?;
+    eprintln!("xtask: linux: {}", outcome.describe());
+    Ok((outcome.log, outcome.exit_code))
 }
 
 /// Builds `hostbilby` and returns its path.
