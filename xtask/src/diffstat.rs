@@ -236,6 +236,9 @@ struct Config {
     samples: Vec<Sample>,
     median: Option<Sample>,
     output_lines: usize,
+    /// Numstat lines that differ from `git --minimal --no-renames` (None:
+    /// not comparable line by line, e.g. with renames).
+    lines_differing_from_git_minimal: Option<usize>,
 }
 
 fn median(samples: &[Sample]) -> Option<Sample> {
@@ -340,6 +343,18 @@ pub fn bench(args: &[String]) -> Result<()> {
             0,
             ours(&["--minimal"]),
         ),
+        (
+            "bilby-diffstat --algorithm histogram --no-renames (imara-diff)",
+            format!("{bin_s} --numstat --algorithm histogram --no-renames {a} {b}"),
+            0,
+            ours(&["--algorithm", "histogram", "--no-renames"]),
+        ),
+        (
+            "bilby-diffstat --algorithm myers --no-renames (imara-diff)",
+            format!("{bin_s} --numstat --algorithm myers --no-renames {a} {b}"),
+            0,
+            ours(&["--algorithm", "myers", "--no-renames"]),
+        ),
     ];
     let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let mut results: Vec<Config> = configs
@@ -351,6 +366,7 @@ pub fn bench(args: &[String]) -> Result<()> {
             samples: Vec::new(),
             median: None,
             output_lines: 0,
+            lines_differing_from_git_minimal: None,
         })
         .collect();
     // One warm-up round (page cache), then `runs` rounds, tools interleaved
@@ -372,8 +388,19 @@ pub fn bench(args: &[String]) -> Result<()> {
             results[k].output_lines = std::fs::read(&out)?.iter().filter(|&&c| c == b'\n').count();
         }
     }
-    for r in &mut results {
+    let reference = std::fs::read(scratch.join("out-1.txt"))?;
+    for (k, r) in results.iter_mut().enumerate() {
         r.median = median(&r.samples);
+        let out = std::fs::read(scratch.join(format!("out-{k}.txt")))?;
+        let (x, y): (Vec<&[u8]>, Vec<&[u8]>) = (
+            out.split(|&c| c == b'\n').collect(),
+            reference.split(|&c| c == b'\n').collect(),
+        );
+        if x.len() == y.len() && !r.name.contains("renames on") && !r.name.contains("default Myers")
+        {
+            r.lines_differing_from_git_minimal =
+                Some(x.iter().zip(&y).filter(|(p, q)| p != q).count());
+        }
     }
     let exact_same =
         std::fs::read(scratch.join("out-1.txt"))? == std::fs::read(scratch.join("out-2.txt"))?;
@@ -431,18 +458,21 @@ fn render_bench(json: &serde_json::Value, results: &[Config], runs: usize) -> St
         m["loadavg_before"].as_str().unwrap_or("?"),
         m["loadavg_after"].as_str().unwrap_or("?"),
     ));
-    s.push_str("| tool | wall s | user s | sys s | CPU s | peak RSS MiB | output lines |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    s.push_str("| tool | wall s | user s | sys s | CPU s | peak RSS MiB | output lines | lines ≠ git --minimal |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for r in results {
         if let Some(x) = r.median {
             s.push_str(&format!(
-                "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} | {} |\n",
+                "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} | {} | {} |\n",
                 r.name,
                 x.wall_s,
                 x.user_s,
                 x.sys_s,
                 x.user_s + x.sys_s,
                 x.max_rss_mib,
-                r.output_lines
+                r.output_lines,
+                r.lines_differing_from_git_minimal
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "n/a".into())
             ));
         }
     }
@@ -517,4 +547,29 @@ pub fn report(_args: &[String]) -> Result<()> {
     std::fs::write(util::root().join("diffstat/REPORT.md"), md)?;
     eprintln!("xtask: wrote diffstat/REPORT.md and diffstat/churn.svg");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// The corpus step on its own (`cargo test -p xtask -- --ignored corpus`);
+    /// `cargo xtask test` runs it as one of its steps.
+    #[test]
+    #[ignore = "unpacks two Linux trees; run by `cargo xtask test`"]
+    fn corpus() {
+        super::corpus_test(false).unwrap();
+    }
+
+    #[test]
+    fn median_of_samples() {
+        let s = |w: f64| super::Sample {
+            wall_s: w,
+            user_s: w,
+            sys_s: 0.0,
+            max_rss_mib: 1.0,
+            exit: 0,
+        };
+        let m = super::median(&[s(3.0), s(1.0), s(2.0)]).unwrap();
+        assert_eq!(m.wall_s, 2.0);
+        assert!(super::median(&[]).is_none());
+    }
 }
