@@ -103,6 +103,8 @@ pub const PRIORITIES: usize = 256;
 pub struct ReadyQueues {
     queues: [Queue; PRIORITIES],
     bitmap: [u64; PRIORITIES / 64],
+    /// Bit i: `bitmap[i]` is not zero.
+    summary: u64,
 }
 
 impl Default for ReadyQueues {
@@ -117,6 +119,7 @@ impl ReadyQueues {
         ReadyQueues {
             queues: [Queue::EMPTY; PRIORITIES],
             bitmap: [0; PRIORITIES / 64],
+            summary: 0,
         }
     }
 
@@ -124,6 +127,7 @@ impl ReadyQueues {
     pub fn push(&mut self, links: &mut [Link], t: u16, prio: u8) {
         self.queues[prio as usize].push_back(links, t);
         self.bitmap[prio as usize / 64] |= 1 << (prio % 64);
+        self.summary |= 1 << (prio as usize / 64);
     }
 
     /// Removes `t` (ready at `prio`).
@@ -131,19 +135,27 @@ impl ReadyQueues {
         let q = &mut self.queues[prio as usize];
         q.remove(links, t);
         if q.is_empty() {
-            self.bitmap[prio as usize / 64] &= !(1 << (prio % 64));
+            let w = &mut self.bitmap[prio as usize / 64];
+            *w &= !(1 << (prio % 64));
+            if *w == 0 {
+                self.summary &= !(1 << (prio as usize / 64));
+            }
         }
     }
 
     /// The highest priority with a ready thread.
     pub fn highest(&self) -> Option<u8> {
-        for i in (0..self.bitmap.len()).rev() {
-            let w = self.bitmap[i];
-            if w != 0 {
-                return Some((i * 64 + 63 - w.leading_zeros() as usize) as u8);
-            }
+        if self.summary == 0 {
+            return None;
         }
-        None
+        let i = 63 - self.summary.leading_zeros() as usize;
+        let w = self.bitmap[i];
+        Some((i * 64 + 63 - w.leading_zeros() as usize) as u8)
+    }
+
+    /// Whether no thread is ready.
+    pub fn is_empty(&self) -> bool {
+        self.summary == 0
     }
 
     /// Removes and returns the first thread of the highest priority.

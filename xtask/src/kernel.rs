@@ -479,6 +479,20 @@ pub fn run_command(args: &[String]) -> Result<()> {
     if root_task.is_none() && !modules.is_empty() {
         bail!("--module needs --root");
     }
+    // A bare name (no path, no extension) names a guest in tests/guests/.
+    let resolve = |p: PathBuf| -> Result<PathBuf> {
+        let s = p.to_string_lossy().to_string();
+        if !s.contains('/')
+            && !s.contains('.')
+            && guest_source_dir().join(format!("{s}.c")).exists()
+        {
+            Ok(build_guests(&[s.as_str()])?.remove(0))
+        } else {
+            Ok(p)
+        }
+    };
+    root_task = root_task.map(resolve).transpose()?;
+    modules = modules.into_iter().map(resolve).collect::<Result<_>>()?;
     if root_task.is_none() {
         // The default demo: the personality serving a Linux-numbered app.
         let g = build_guests(&["personality", "linux_app"])?;

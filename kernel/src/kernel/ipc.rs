@@ -31,11 +31,20 @@ const UTCB_MR: u64 = offset_of!(Utcb, mr) as u64;
 const UTCB_EXCEPTION: u64 = offset_of!(Utcb, exception) as u64;
 const EXCEPTION_REGS: u64 = offset_of!(bilby_abi::ExceptionMessage, regs) as u64;
 
-/// The physical address of a thread's UTCB (it must be mapped writable).
-pub fn utcb_phys(k: &Kernel, t: u16) -> Result<u64, Status> {
+/// The physical address of a thread's UTCB (it must be mapped writable),
+/// cached until the next unmap anywhere.
+pub fn utcb_phys(k: &mut Kernel, t: u16) -> Result<u64, Status> {
+    let generation = k.unmap_generation;
     let th = &k.threads[t as usize];
+    if th.utcb_pa != 0 && th.utcb_generation == generation {
+        return Ok(th.utcb_pa);
+    }
     let root = k.tasks[th.task as usize].root;
-    super::memory::user_phys(root, th.utcb, RIGHT_READ | RIGHT_WRITE)
+    let pa = super::memory::user_phys(root, th.utcb, RIGHT_READ | RIGHT_WRITE)?;
+    let th = &mut k.threads[t as usize];
+    th.utcb_pa = pa;
+    th.utcb_generation = generation;
+    Ok(pa)
 }
 
 /// The register frame as the 20 words of `UserRegisters`.
@@ -131,13 +140,14 @@ fn deliver(k: &mut Kernel, from: u16, to: u16, msg: &Message) {
 }
 
 fn write_exception(k: &Kernel, from: u16, base: u64, e: &Exception) {
-    arch::phys::write_u64(base, u64::from(e.label) | (u64::from(e.vector) << 32));
-    arch::phys::write_u64(base + 8, e.error_code);
-    arch::phys::write_u64(base + 16, e.fault_address);
-    let words = regs_to_words(&k.threads[from as usize].frame.regs);
-    for (i, w) in words.iter().enumerate() {
-        arch::phys::write_u64(base + EXCEPTION_REGS + i as u64 * 8, *w);
-    }
+    let head = [
+        u64::from(e.label) | (u64::from(e.vector) << 32),
+        e.error_code,
+        e.fault_address,
+    ];
+    const _: () = assert!(EXCEPTION_REGS == 24);
+    arch::phys::write_words(base, &head);
+    arch::phys::write_registers(base + EXCEPTION_REGS, &k.threads[from as usize].frame.regs);
 }
 
 /// Moves a queued or current sender's message to receiver `r`; a call
@@ -201,8 +211,44 @@ pub fn receive(k: &mut Kernel, r: u16, ep: u16) {
     }
 }
 
-/// Thread `replier` replies with `msg` to the caller it owes a reply.
+/// Thread `replier` replies with `msg` to the caller it owes a reply; the
+/// caller becomes ready.
 pub fn reply(k: &mut Kernel, replier: u16, msg: &Message) -> Result<(), Status> {
+    let c = reply_to_caller(k, replier, msg)?;
+    if c != NONE {
+        sched::make_ready(k, c);
+    }
+    Ok(())
+}
+
+/// Replies and then receives on `ep` (the server loop's one hypercall):
+/// when the replier blocks, the caller runs next directly, without a trip
+/// through the ready queue.
+pub fn reply_receive(k: &mut Kernel, replier: u16, msg: &Message, ep: u16) -> Result<(), Status> {
+    let c = if k.threads[replier as usize].reply_to != NONE {
+        reply_to_caller(k, replier, msg)?
+    } else {
+        NONE
+    };
+    receive(k, replier, ep);
+    if c != NONE {
+        let direct = k.current == NONE
+            && k.ready
+                .highest()
+                .is_none_or(|p| p <= k.threads[c as usize].priority);
+        if direct {
+            k.threads[c as usize].state = State::Running;
+            k.current = c;
+        } else {
+            sched::make_ready(k, c);
+        }
+    }
+    Ok(())
+}
+
+/// Delivers the reply; returns the caller to wake, or NONE if it stays
+/// stopped (an exception reply that does not resume it).
+fn reply_to_caller(k: &mut Kernel, replier: u16, msg: &Message) -> Result<u16, Status> {
     let c = k.threads[replier as usize].reply_to;
     k.threads[replier as usize].reply_to = NONE;
     if c == NONE || k.threads[c as usize].state != State::BlockedReply {
@@ -213,24 +259,19 @@ pub fn reply(k: &mut Kernel, replier: u16, msg: &Message) -> Result<(), Status> 
     }
     let m = Message { badge: 0, ..*msg };
     deliver(k, replier, c, &m);
-    sched::make_ready(k, c);
-    Ok(())
+    Ok(c)
 }
 
 /// The reply to an exception message: resume with the handler's registers,
 /// map and resume, or leave the thread stopped.
-fn exception_reply(k: &mut Kernel, replier: u16, c: u16, msg: &Message) -> Result<(), Status> {
+fn exception_reply(k: &mut Kernel, replier: u16, c: u16, msg: &Message) -> Result<u16, Status> {
     let label = (msg.tag >> bilby_abi::MESSAGE_TAG_LABEL_SHIFT) as u32;
     k.threads[c as usize].exception.label = 0;
     k.counters.ipc_messages += 1;
     let result = match ReplyLabel::try_from(label) {
         Ok(ReplyLabel::Resume) => {
             let base = utcb_phys(k, replier)? + UTCB_EXCEPTION + EXCEPTION_REGS;
-            let mut w = [0u64; 20];
-            for (i, v) in w.iter_mut().enumerate() {
-                *v = arch::phys::read_u64(base + i as u64 * 8);
-            }
-            objects::set_registers(&mut k.threads[c as usize].frame, &words_to_regs(&w))
+            objects::load_registers(&mut k.threads[c as usize].frame, base)
         }
         Ok(ReplyLabel::MapAndResume) => {
             let from = k.threads[replier as usize].task;
@@ -240,14 +281,11 @@ fn exception_reply(k: &mut Kernel, replier: u16, c: u16, msg: &Message) -> Resul
         }
         Err(_) => {
             k.threads[c as usize].state = State::Inactive;
-            return Ok(());
+            return Ok(NONE);
         }
     };
     match result {
-        Ok(()) => {
-            sched::make_ready(k, c);
-            Ok(())
-        }
+        Ok(()) => Ok(c),
         Err(e) => {
             k.threads[c as usize].state = State::Inactive;
             Err(e)
@@ -288,6 +326,10 @@ fn kind_name(label: u32) -> &'static str {
 
 /// A pending interrupt or timer message for `ep`, taken.
 fn take_notification(k: &mut Kernel, ep: u16) -> Option<Message> {
+    if !k.notifications_pending {
+        return None;
+    }
+    k.notifications_pending = k.irqs.iter().any(|i| i.pending) || k.timer.pending;
     for i in 0..k.irqs.len() {
         let irq = &mut k.irqs[i];
         if irq.pending && irq.port.is_some_and(|p| p.endpoint == ep) {
@@ -350,6 +392,7 @@ pub fn irq_arrived(k: &mut Kernel, irq: usize) {
     if let Some(port) = k.irqs[irq].port {
         if !notify(k, port, &irq_message(irq as u64, port.badge)) {
             k.irqs[irq].pending = true;
+            k.notifications_pending = true;
         }
     }
 }
@@ -360,6 +403,178 @@ pub fn timer_fired(k: &mut Kernel) {
         let msg = timer_message(k.ticks * k.tick_ns, port.badge);
         if !notify(k, port, &msg) {
             k.timer.pending = true;
+            k.notifications_pending = true;
         }
     }
+}
+
+/// The IPC fast path for `IpcCall`: a register-only message to an endpoint
+/// with a receiver waiting. Returns false, having changed nothing, when any
+/// condition fails; the general path then handles the call.
+pub fn fast_call(k: &mut Kernel, t: u16) -> bool {
+    let r = &k.threads[t as usize].frame.regs;
+    let (slot, tag, words) = (r.rdi, r.rsi, [r.rdx, r.r10, r.r8, r.r9]);
+    if !plain_register_tag(tag)
+        || tag >> bilby_abi::MESSAGE_TAG_LABEL_SHIFT >= u64::from(bilby_abi::KERNEL_LABEL_BASE)
+    {
+        return false;
+    }
+    let task = k.threads[t as usize].task;
+    let Ok(cap) = super::cspace::get(
+        k,
+        task,
+        slot,
+        bilby_abi::CapKind::Endpoint,
+        bilby_abi::CAP_RIGHT_USE,
+    ) else {
+        return false;
+    };
+    let ep = cap.object as usize;
+    let Some(rcv) = k.endpoints[ep].receivers.pop_front(&mut k.links) else {
+        return false;
+    };
+    let rr = &mut k.threads[rcv as usize];
+    rr.frame.regs.rax = Status::Ok as u64;
+    rr.frame.regs.rdi = cap.badge;
+    rr.frame.regs.rsi = tag;
+    [
+        rr.frame.regs.rdx,
+        rr.frame.regs.r10,
+        rr.frame.regs.r8,
+        rr.frame.regs.r9,
+    ] = words;
+    rr.reply_to = t;
+    rr.state = State::Running;
+    let th = &mut k.threads[t as usize];
+    th.state = State::BlockedReply;
+    th.send_badge = cap.badge;
+    th.send_is_call = true;
+    k.current = rcv;
+    k.counters.ipc_messages += 1;
+    true
+}
+
+/// The fast path for `IpcReplyRecv`: a register-only reply (or a Resume
+/// reply to an exception) to a waiting caller, then a receive that blocks
+/// because nothing is queued; the caller runs next. Returns false, having
+/// changed nothing, when any condition fails.
+pub fn fast_reply_recv(k: &mut Kernel, t: u16) -> bool {
+    let c = k.threads[t as usize].reply_to;
+    if c == NONE {
+        return false;
+    }
+    let r = &k.threads[t as usize].frame.regs;
+    let (slot, tag, words) = (r.rdi, r.rsi, [r.rdx, r.r10, r.r8, r.r9]);
+    if !plain_register_tag(tag) {
+        return false;
+    }
+    let task = k.threads[t as usize].task;
+    let Ok(cap) = super::cspace::get(
+        k,
+        task,
+        slot,
+        bilby_abi::CapKind::Endpoint,
+        bilby_abi::CAP_RIGHT_USE,
+    ) else {
+        return false;
+    };
+    let ep = cap.object as u16;
+    let caller = &k.threads[c as usize];
+    if !k.endpoints[ep as usize].senders.is_empty()
+        || k.notifications_pending
+        || caller.state != State::BlockedReply
+        || k.ready.highest().is_some_and(|p| p > caller.priority)
+    {
+        return false;
+    }
+    if caller.exception.label != 0 {
+        if tag >> bilby_abi::MESSAGE_TAG_LABEL_SHIFT != ReplyLabel::Resume as u64 {
+            return false;
+        }
+        let Ok(u) = utcb_phys(k, t) else {
+            return false;
+        };
+        let base = u + UTCB_EXCEPTION + EXCEPTION_REGS;
+        if objects::load_registers(&mut k.threads[c as usize].frame, base).is_err() {
+            return false;
+        }
+        k.threads[c as usize].exception.label = 0;
+    } else {
+        let cr = &mut k.threads[c as usize].frame.regs;
+        cr.rax = Status::Ok as u64;
+        cr.rdi = 0;
+        cr.rsi = tag;
+        [cr.rdx, cr.r10, cr.r8, cr.r9] = words;
+    }
+    let th = &mut k.threads[t as usize];
+    th.reply_to = NONE;
+    th.state = State::BlockedRecv(ep);
+    k.endpoints[ep as usize]
+        .receivers
+        .push_back(&mut k.links, t);
+    k.threads[c as usize].state = State::Running;
+    k.current = c;
+    k.counters.ipc_messages += 1;
+    true
+}
+
+/// A tag with no reserved bits and at most the register words.
+fn plain_register_tag(tag: u64) -> bool {
+    tag & 0xFFFF_FF00 == 0 && tag & bilby_abi::MESSAGE_TAG_WORDS_MASK <= 4
+}
+
+/// The fast path of a virtualized thread's `syscall`: its handler waits on
+/// the endpoint, so the exception message goes straight into the handler's
+/// UTCB and the handler runs next. Returns false, having changed nothing,
+/// when any condition fails.
+pub fn fast_syscall_exception(k: &mut Kernel, t: u16) -> bool {
+    let Some(port) = k.threads[t as usize].handler else {
+        return false;
+    };
+    let ep = port.endpoint as usize;
+    let rcv = k.endpoints[ep].receivers.head;
+    if !k.endpoints[ep].alive || rcv == NONE {
+        return false;
+    }
+    let Ok(u) = utcb_phys(k, rcv) else {
+        return false;
+    };
+    k.endpoints[ep].receivers.pop_front(&mut k.links);
+    let label = ExceptionKind::Syscall as u32;
+    let head = [
+        u64::from(label) | ((bilby_abi::Vector::Syscall as u64) << 32),
+        0,
+        0,
+    ];
+    arch::phys::write_words(u + UTCB_EXCEPTION, &head);
+    arch::phys::write_registers(
+        u + UTCB_EXCEPTION + EXCEPTION_REGS,
+        &k.threads[t as usize].frame.regs,
+    );
+    let rr = &mut k.threads[rcv as usize];
+    rr.frame.regs.rax = Status::Ok as u64;
+    rr.frame.regs.rdi = port.badge;
+    rr.frame.regs.rsi = u64::from(label) << bilby_abi::MESSAGE_TAG_LABEL_SHIFT;
+    [
+        rr.frame.regs.rdx,
+        rr.frame.regs.r10,
+        rr.frame.regs.r8,
+        rr.frame.regs.r9,
+    ] = [0; 4];
+    rr.reply_to = t;
+    rr.state = State::Running;
+    let th = &mut k.threads[t as usize];
+    th.exception = Exception {
+        label,
+        vector: bilby_abi::Vector::Syscall as u32,
+        error_code: 0,
+        fault_address: 0,
+    };
+    th.state = State::BlockedReply;
+    th.send_badge = port.badge;
+    th.send_is_call = true;
+    k.current = rcv;
+    k.counters.ipc_messages += 1;
+    k.counters.exception_ipcs += 1;
+    true
 }

@@ -132,6 +132,10 @@ pub struct Thread {
     pub exception: Exception,
     /// The frame its creator paid.
     pub paid_frame: u64,
+    /// Cached physical address of the UTCB (0: not cached).
+    pub utcb_pa: u64,
+    /// The unmap generation the cache was filled in.
+    pub utcb_generation: u64,
 }
 
 impl Thread {
@@ -155,6 +159,8 @@ impl Thread {
             fault_address: 0,
         },
         paid_frame: 0,
+        utcb_pa: 0,
+        utcb_generation: 0,
     };
 }
 
@@ -219,6 +225,9 @@ pub struct Kernel {
     pub irqs: [Irq; IRQ_LINES],
     /// The user timer.
     pub timer: UserTimer,
+    /// Whether some IRQ or timer message may be pending (receives skip the
+    /// scan when not).
+    pub notifications_pending: bool,
     /// Ready threads.
     pub ready: ReadyQueues,
     /// The running thread, or NONE while idle.
@@ -233,6 +242,8 @@ pub struct Kernel {
     pub loaded_gs: u64,
     /// Which mappings derive from which.
     pub mapdb: MapDb<MAX_MAPPINGS, MAPPING_BUCKETS>,
+    /// Bumped by every unmap: invalidates cached UTCB addresses.
+    pub unmap_generation: u64,
     /// Per-CPU event counters.
     pub counters: Counters,
     /// Timer ticks since boot.
@@ -263,8 +274,10 @@ impl Kernel {
                 periodic: false,
                 pending: false,
             },
+            notifications_pending: false,
             ready: ReadyQueues::new(),
             mapdb: MapDb::new(),
+            unmap_generation: 0,
             current: NONE,
             loaded_root: 0,
             loaded_thread: NONE,

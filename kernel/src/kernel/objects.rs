@@ -60,6 +60,7 @@ pub fn create_endpoint(k: &mut Kernel) -> Result<u16, Status> {
 /// Writes user-supplied registers into a frame, keeping the kernel's
 /// invariants: canonical user `rip`, `rsp` and segment bases, IF set, no
 /// privileged flags.
+#[inline]
 pub fn set_registers(frame: &mut ThreadFrame, r: &UserRegisters) -> Result<(), Status> {
     if r.rip >= USER_SPACE_END
         || r.rsp >= USER_SPACE_END
@@ -68,10 +69,30 @@ pub fn set_registers(frame: &mut ThreadFrame, r: &UserRegisters) -> Result<(), S
     {
         return Err(Status::InvalidAddress);
     }
-    let mut r = *r;
-    r.rflags = (r.rflags & USER_RFLAGS_MASK) | USER_RFLAGS_FIXED;
-    frame.full_restore = u64::from(r.rcx != r.rip || r.r11 != r.rflags);
-    frame.regs = r;
+    frame.regs = *r;
+    let f = &mut frame.regs;
+    f.rflags = (f.rflags & USER_RFLAGS_MASK) | USER_RFLAGS_FIXED;
+    frame.full_restore = u64::from(f.rcx != f.rip || f.r11 != f.rflags);
+    Ok(())
+}
+
+/// Loads a thread's registers from a frame in physical memory (a UTCB's
+/// exception message), with the checks of [`set_registers`] made on the
+/// source first so that a refused frame leaves the thread untouched.
+pub fn load_registers(frame: &mut ThreadFrame, pa: u64) -> Result<(), Status> {
+    use core::mem::offset_of;
+    let field = |off: usize| crate::arch::phys::read_u64(pa + off as u64);
+    if field(offset_of!(UserRegisters, rip)) >= USER_SPACE_END
+        || field(offset_of!(UserRegisters, rsp)) >= USER_SPACE_END
+        || field(offset_of!(UserRegisters, fs_base)) >= USER_SPACE_END
+        || field(offset_of!(UserRegisters, gs_base)) >= USER_SPACE_END
+    {
+        return Err(Status::InvalidAddress);
+    }
+    crate::arch::phys::read_registers(pa, &mut frame.regs);
+    let f = &mut frame.regs;
+    f.rflags = (f.rflags & USER_RFLAGS_MASK) | USER_RFLAGS_FIXED;
+    frame.full_restore = u64::from(f.rcx != f.rip || f.r11 != f.rflags);
     Ok(())
 }
 
@@ -131,6 +152,7 @@ pub fn destroy_task(k: &mut Kernel, task: u16) {
         }
     }
     super::syscalls::unmap_all(k, task);
+    k.unmap_generation += 1;
     let root = k.tasks[task as usize].root;
     if k.loaded_root == root {
         // Leave the dying tables before they are freed.

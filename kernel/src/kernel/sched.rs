@@ -31,9 +31,13 @@ fn wake_source_exists(k: &Kernel) -> bool {
 /// Picks the thread to resume: the current one if it still runs and no
 /// higher priority is ready, else the best ready thread; waits for
 /// interrupts while none is.
+#[inline]
 pub fn choose(k: &mut Kernel) {
     let cur = k.current;
     if cur != NONE && k.threads[cur as usize].state == State::Running {
+        if k.ready.is_empty() {
+            return;
+        }
         let prio = k.threads[cur as usize].priority;
         match k.ready.highest() {
             Some(p) if p > prio => make_ready(k, cur),
@@ -69,6 +73,7 @@ pub fn rotate(k: &mut Kernel) {
 
 /// Loads the current thread's address space and segment bases and makes
 /// its frame the one the exit path restores.
+#[inline]
 pub fn activate(k: &mut Kernel) {
     let t = k.current as usize;
     let task = k.threads[t].task as usize;

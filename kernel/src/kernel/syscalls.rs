@@ -36,7 +36,7 @@ enum Outcome {
 /// Runs the hypercall the current thread `t` issued.
 pub fn dispatch(k: &mut Kernel, t: u16) {
     k.counters.hypercalls += 1;
-    let r = k.threads[t as usize].frame.regs;
+    let r = &k.threads[t as usize].frame.regs;
     let a = [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9];
     let outcome = match u32::try_from(r.rax)
         .map_err(|_| Status::InvalidHypercall)
@@ -139,14 +139,13 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
             let ep = cspace::get(k, task, slot(a[0]), CapKind::Endpoint, USE)?;
             if k.threads[t as usize].reply_to != NONE {
                 check_tag(k, t, a[1], true)?;
-                let msg = Message {
-                    tag: a[1],
-                    words: [a[2], a[3], a[4], a[5]],
-                    badge: 0,
-                };
-                ipc::reply(k, t, &msg)?;
             }
-            ipc::receive(k, t, ep.object as u16);
+            let msg = Message {
+                tag: a[1],
+                words: [a[2], a[3], a[4], a[5]],
+                badge: 0,
+            };
+            ipc::reply_receive(k, t, &msg, ep.object as u16)?;
             Ok(Outcome::Blocked)
         }
         Hypercall::EndpointCreate => {
@@ -436,7 +435,7 @@ fn set_priority(k: &mut Kernel, th: u16, prio: u8) {
 /// Checks a tag a thread sends: reserved bits clear, word count in range,
 /// UTCB mapped if words beyond the registers are used; kernel labels only
 /// in replies.
-fn check_tag(k: &Kernel, t: u16, raw: u64, reply: bool) -> Result<(), Status> {
+fn check_tag(k: &mut Kernel, t: u16, raw: u64, reply: bool) -> Result<(), Status> {
     let tag = MessageTag::decode(raw)?;
     if !reply && tag.label >= KERNEL_LABEL_BASE {
         return Err(Status::InvalidArgument);
@@ -620,6 +619,7 @@ pub fn map_pages(
         let leaf = memory::lookup(src_root, s).ok_or(Status::InvalidAddress)?;
         let node = k.mapdb.find(from, s).ok_or(Status::InvalidAddress)?;
         if grant {
+            k.unmap_generation += 1;
             memory::map_page(k, dst_root, table_pool, d, leaf.frame, rights)?;
             memory::unmap_page(k, src_root, s);
             k.mapdb.relocate(node, to, d);
@@ -654,6 +654,7 @@ pub fn unmap_pages(k: &mut Kernel, task: u16, vaddr: u64, pages: u64) -> Result<
 fn remove_mapping_tree(k: &mut Kernel, node: u16) {
     let is_root = k.mapdb.parent(node).is_none();
     let frame = k.mapdb.get(node).frame;
+    k.unmap_generation += 1;
     let tasks = &k.tasks;
     let loaded = k.loaded_root;
     k.mapdb.remove_subtree(node, |n| {

@@ -5,13 +5,17 @@
 use super::ipc;
 use super::{sched, Exception, Kernel};
 use crate::arch;
-use bilby_abi::{ExceptionKind, ThreadMode, Vector};
+use bilby_abi::{ExceptionKind, Hypercall, ThreadMode, Vector};
 
 /// A `syscall` instruction from user mode; the frame is saved.
 pub fn syscall(k: &mut Kernel) {
     k.counters.user_to_kernel += 1;
     let t = k.current;
     if k.threads[t as usize].mode == ThreadMode::Virtualized {
+        if ipc::fast_syscall_exception(k, t) {
+            leave(k);
+            return;
+        }
         let port = k.threads[t as usize].handler;
         let e = Exception {
             label: ExceptionKind::Syscall as u32,
@@ -21,7 +25,14 @@ pub fn syscall(k: &mut Kernel) {
         };
         ipc::raise(k, t, e, port);
     } else {
-        super::syscalls::dispatch(k, t);
+        let nr = k.threads[t as usize].frame.regs.rax;
+        let fast = (nr == Hypercall::IpcCall as u64 && ipc::fast_call(k, t))
+            || (nr == Hypercall::IpcReplyRecv as u64 && ipc::fast_reply_recv(k, t));
+        if fast {
+            k.counters.hypercalls += 1;
+        } else {
+            super::syscalls::dispatch(k, t);
+        }
     }
     leave(k);
 }

@@ -110,6 +110,7 @@ static SYSCALL_SCRATCH: Global<u64> = Global::new(0);
 
 /// Makes `frame` the one the next return to user mode restores and the next
 /// entry saves into.
+#[inline]
 pub fn set_current_frame(frame: &mut ThreadFrame) {
     let p = frame as *mut ThreadFrame as usize;
     // SAFETY: the kernel runs on one CPU with interrupts disabled; the entry

@@ -21,6 +21,7 @@ fn ptr(pa: u64, len: u64) -> *mut u8 {
 }
 
 /// Reads an aligned 64-bit word.
+#[inline]
 pub fn read_u64(pa: u64) -> u64 {
     assert!(pa & 7 == 0, "unaligned physical read {}", Hex(pa));
     let p = ptr(pa, 8) as *const u64;
@@ -76,4 +77,31 @@ pub fn slice(pa: u64, len: u64) -> &'static [u8] {
     // bundle, start info) that the kernel never hands out as user memory
     // while the view lives.
     unsafe { core::slice::from_raw_parts(p, len as usize) }
+}
+
+/// Writes aligned 64-bit words.
+pub fn write_words(pa: u64, words: &[u64]) {
+    assert!(pa & 7 == 0, "unaligned physical write {}", Hex(pa));
+    let p = ptr(pa, words.len() as u64 * 8) as *mut u64;
+    // SAFETY: inside the direct map, aligned; see write_u64.
+    unsafe { core::ptr::copy_nonoverlapping(words.as_ptr(), p, words.len()) };
+}
+
+/// Writes a register frame (20 words) to physical memory.
+pub fn write_registers(pa: u64, r: &bilby_abi::UserRegisters) {
+    const _: () = assert!(core::mem::size_of::<bilby_abi::UserRegisters>() == 160);
+    assert!(pa & 7 == 0, "unaligned physical write {}", Hex(pa));
+    let p = ptr(pa, 160) as *mut bilby_abi::UserRegisters;
+    // SAFETY: inside the direct map, aligned; UserRegisters is plain words.
+    // A plain copy (one `rep movsq`): no other CPU or device reads it.
+    unsafe { core::ptr::copy_nonoverlapping(r, p, 1) };
+}
+
+/// Reads a register frame (20 words) from physical memory into `out`.
+pub fn read_registers(pa: u64, out: &mut bilby_abi::UserRegisters) {
+    assert!(pa & 7 == 0, "unaligned physical read {}", Hex(pa));
+    let p = ptr(pa, 160) as *const bilby_abi::UserRegisters;
+    // SAFETY: inside the direct map, aligned; every bit pattern is a valid
+    // UserRegisters (twenty u64); `out` is a kernel object, not in the range.
+    unsafe { core::ptr::copy_nonoverlapping(p, out, 1) };
 }
