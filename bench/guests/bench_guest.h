@@ -6,7 +6,8 @@
  * timing method is the native-Linux benchmark's (bench/linux_syscall.c):
  * rdtsc around rounds of BENCH_ITERS back-to-back operations, after one
  * untimed warm-up round, so that under QEMU TCG with `-icount shift=0` both
- * sides count instructions the same way.
+ * sides count instructions the same way. The per-stage breakdown stamps
+ * single operations on both sides of an IPC instead (see bilby_bench.c).
  */
 #ifndef BENCH_GUEST_H
 #define BENCH_GUEST_H
@@ -27,6 +28,19 @@
 #define BENCH_SYS_ROUND_BEGIN 0x4240 /* the handler reads the counters */
 #define BENCH_SYS_ROUND_END 0x4241   /* rdi = cycles, rsi = iterations */
 #define BENCH_SYS_DONE 0x4242        /* the app has finished: no reply */
+/*
+ * The per-stage breakdown: between STAMP_BEGIN and STAMP_END the handler
+ * answers STAMP with its own timestamps, rdx = when it received the
+ * exception, rsi = just before it replied; STAGES reports the app's
+ * minimum of each stage (rdi, rsi, rdx).
+ */
+#define BENCH_SYS_STAMP_BEGIN 0x4243
+#define BENCH_SYS_STAMP 0x4244
+#define BENCH_SYS_STAMP_END 0x4245
+#define BENCH_SYS_STAGES 0x4246
+
+/* Operations timed one by one for the per-stage breakdown. */
+#define BENCH_STAMPED_OPS 200 /* STAMPED_OPS in xtask/src/bench/report.rs */
 
 /* lfence keeps rdtsc from being hoisted above earlier instructions. */
 static inline uint64_t bench_tsc(void)

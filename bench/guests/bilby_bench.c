@@ -1,8 +1,8 @@
 /*
  * bilby_bench.c: Bilby's side of `cargo xtask bench kernel`, the root task.
  *
- * Boot modules: ipc_server (the IPC peer) and virt_app (the virtualized
- * application). Measured, each as rounds of BENCH_ITERS operations timed
+ * Boot modules: ipc_server (the IPC peer), virt_app (the virtualized
+ * application) and ipc_stamp_server (the IPC peer with timestamps). Measured, each as rounds of BENCH_ITERS operations timed
  * with rdtsc (exact instruction counts under TCG `-icount shift=0`):
  *
  *   loop                      the empty loop, for its overhead
@@ -18,6 +18,18 @@
  * cost of reading them), the fewest over all rounds (an interrupt can only
  * add). Then it stops the machine with exit code 0; any failure prints a
  * `BENCH error` line and exits with code 3.
+ *
+ * Where the instructions go: for the two IPC paths and the virtualized
+ * syscall, BENCH_STAMPED_OPS single operations are stamped on both sides
+ * (rdtsc in the caller before and after, in the peer on arrival and before
+ * its reply), giving three stages: the kernel's path to the peer, the
+ * peer's own user-mode code, and the kernel's path back. Each stage is the
+ * fewest instructions seen, printed as
+ *
+ *   BENCH stages name=<path> to_peer=<n> in_peer=<n> back=<n> tsc_overhead=<n>
+ *
+ * where tsc_overhead is what two back-to-back timestamps count, included
+ * once in every stage.
  */
 #include "bench_guest.h"
 
@@ -192,6 +204,57 @@ static void measure(const char *name, int64_t (*op)(uint64_t))
 	print_result(name, ret, fewest);
 }
 
+/* ---- where the instructions go --------------------------------------- */
+
+static uint64_t tsc_overhead;
+
+/* The fewest instructions two back-to-back timestamps count. */
+static uint64_t measure_tsc_overhead(void)
+{
+	uint64_t fewest = ~(uint64_t)0;
+	for (int i = 0; i < 100; i++) {
+		uint64_t a = bench_tsc();
+		uint64_t b = bench_tsc();
+		if (b - a < fewest)
+			fewest = b - a;
+	}
+	return fewest;
+}
+
+static void print_stages(const char *name, const uint64_t stage[3])
+{
+	put_str("BENCH stages name=");
+	put_str(name);
+	put_str(" to_peer=");
+	put_u64(stage[0]);
+	put_str(" in_peer=");
+	put_u64(stage[1]);
+	put_str(" back=");
+	put_u64(stage[2]);
+	put_str(" tsc_overhead=");
+	put_u64(tsc_overhead);
+	flush_line();
+}
+
+/* Stamped calls to ipc_stamp_server, which answers with its two stamps in words 0 and 1. */
+static void ipc_stages(const char *name, uint32_t endpoint, uint32_t words)
+{
+	uint64_t stage[3] = {~(uint64_t)0, ~(uint64_t)0, ~(uint64_t)0};
+	BilbyMessage m = {0};
+	for (int i = 0; i < BENCH_STAMPED_OPS + 1; i++) {
+		m.tag = bilby_tag(1, words);
+		uint64_t t0 = bench_tsc();
+		uint64_t st = bilby_ipc_call(endpoint, &m);
+		uint64_t t1 = bench_tsc();
+		check("stamped ipc_call", st);
+		uint64_t s[3] = {m.w[0] - t0, m.w[1] - m.w[0], t1 - m.w[1]};
+		for (int k = 0; k < 3 && i > 0; k++) /* call 0 warms up */
+			if (s[k] < stage[k])
+				stage[k] = s[k];
+	}
+	print_stages(name, stage);
+}
+
 /* ---- setup ----------------------------------------------------------- */
 
 static const BilbyBootModule *find_module(const BilbyBootInfo *bi, const char *prefix)
@@ -246,7 +309,7 @@ static void virtualized_syscall(const BilbyBootInfo *bi, uint32_t memory)
 
 	BilbyCounters c0 = {0}, c1;
 	Switches base = {0, 0}, fewest = {~(uint64_t)0, ~(uint64_t)0};
-	int have_base = 0, round = 0;
+	int have_base = 0, round = 0, stages_seen = 0;
 	BilbyMessage m = {0};
 	check("recv", bilby_ipc_recv(ep, &m));
 	for (;;) {
@@ -279,7 +342,33 @@ static void virtualized_syscall(const BilbyBootInfo *bi, uint32_t memory)
 			regs->rax = 0;
 			break;
 		}
+		case BENCH_SYS_STAMP_BEGIN:
+			/* Stamp mode: a tight loop of its own, so the timed loop above runs none of it. */
+			regs->rax = 0;
+			for (;;) {
+				m.tag = bilby_tag(BILBY_REPLY_LABEL_RESUME, 0);
+				check("reply_recv", bilby_ipc_reply_recv(ep, &m));
+				uint64_t t_recv = bench_tsc();
+				if (regs->rax != BENCH_SYS_STAMP)
+					break;
+				regs->rax = 0;
+				regs->rdx = t_recv;
+				regs->rsi = bench_tsc();
+			}
+			if (regs->rax != BENCH_SYS_STAMP_END)
+				fail("virt_app stamp", regs->rax);
+			regs->rax = 0;
+			break;
+		case BENCH_SYS_STAGES: {
+			uint64_t stage[3] = {regs->rdi, regs->rsi, regs->rdx};
+			stages_seen = 1;
+			print_stages("virtualized_syscall", stage);
+			regs->rax = 0;
+			break;
+		}
 		case BENCH_SYS_DONE:
+			if (!stages_seen)
+				fail("virt_app stages", 0);
 			if (round != BENCH_ROUNDS)
 				fail("virt_app rounds", (uint64_t)round);
 			print_result("virtualized_syscall", 1, fewest);
@@ -332,6 +421,20 @@ void bench_main(const BilbyBootInfo *bi)
 	check("resume ipc_server", bilby_thread_resume(server->thread_cap));
 	measure("ipc_call_reply_registers", loop_ipc_registers);
 	measure("ipc_call_reply_utcb64", loop_ipc_utcb64);
+
+	tsc_overhead = measure_tsc_overhead();
+	const BilbyBootModule *stamper = find_module(bi, "ipc_stamp_server");
+	uint32_t stamp_ep = next_slot++;
+	check("endpoint_create", bilby_endpoint_create(memory, stamp_ep));
+	uint32_t stamper_ep = give_cap(stamp_ep, stamper->task_cap);
+	check("exregs read",
+	      bilby_thread_exchange_registers(stamper->thread_cap, &regs, BILBY_EXREGS_READ));
+	regs.rdi = stamper_ep;
+	check("exregs write",
+	      bilby_thread_exchange_registers(stamper->thread_cap, &regs, BILBY_EXREGS_WRITE));
+	check("resume ipc_stamp_server", bilby_thread_resume(stamper->thread_cap));
+	ipc_stages("ipc_call_reply_registers", stamp_ep, BILBY_REGISTER_MESSAGE_WORDS);
+	ipc_stages("ipc_call_reply_utcb64", stamp_ep, BILBY_UTCB_MESSAGE_WORDS);
 
 	virtualized_syscall(bi, memory);
 

@@ -80,6 +80,42 @@ pub struct PathFigures {
     pub address_space_switches_per_op: f64,
     /// Cycles per operation under KVM, if Bilby was timed there.
     pub kvm_cycles_per_op: Option<Stats>,
+    /// Where the instructions go, for paths that cross into another task.
+    #[serde(default)]
+    pub stages: Option<Stages>,
+}
+
+/// A round trip to another task in three stages, in instructions, each the
+/// fewest over single stamped operations, the timestamps' own cost removed.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct Stages {
+    /// From the caller's `syscall` to the peer running (the kernel's way there).
+    pub to_peer: f64,
+    /// The peer's own user-mode code, from receiving to replying.
+    pub in_peer: f64,
+    /// From the peer's reply to the caller running again (the kernel's way back).
+    pub back: f64,
+    /// What two back-to-back timestamps count; taken off each stage above.
+    pub timestamp_cost: f64,
+}
+
+impl Stages {
+    fn from_line(fields: &BTreeMap<String, u64>) -> Result<Stages> {
+        let get = |k: &str| {
+            fields
+                .get(k)
+                .copied()
+                .with_context(|| format!("a stages line without `{k}`"))
+        };
+        let cost = get("tsc_overhead")?;
+        let net = |k: &str| -> Result<f64> { Ok(get(k)?.saturating_sub(cost) as f64) };
+        Ok(Stages {
+            to_peer: net("to_peer")?,
+            in_peer: net("in_peer")?,
+            back: net("back")?,
+            timestamp_cost: cost as f64,
+        })
+    }
 }
 
 /// Everything Bilby's benchmark measured, by path.
@@ -112,6 +148,13 @@ impl Figures {
                 Some(run) => Some(run.result(p.id())?.stats()),
                 None => None,
             };
+            let stages = match icount.stages.get(p.id()) {
+                Some(f) => Some(Stages::from_line(f).with_context(|| p.id().to_string())?),
+                None if p.expected_switches().1 > 0 => {
+                    bail!("no per-stage breakdown for `{}`", p.id())
+                }
+                None => None,
+            };
             paths.insert(
                 p,
                 PathFigures {
@@ -119,6 +162,7 @@ impl Figures {
                     mode_switches_per_op: counter("mode_switches")?,
                     address_space_switches_per_op: counter("as_switches")?,
                     kvm_cycles_per_op,
+                    stages,
                 },
             );
         }
@@ -287,6 +331,12 @@ mod tests {
                 a * 100
             );
         }
+        for p in &Path::ALL[1..] {
+            s += &format!(
+                "BENCH stages name={} to_peer=307 in_peer=27 back=207 tsc_overhead=7\n",
+                p.id()
+            );
+        }
         s + "BENCH end\n"
     }
 
@@ -299,6 +349,12 @@ mod tests {
         assert_eq!(hc.mode_switches_per_op, 2.0);
         assert_eq!(hc.address_space_switches_per_op, 0.0);
         assert_eq!(hc.kvm_cycles_per_op.unwrap().min, 203.16);
+        assert_eq!(hc.stages, None);
+        let vs = f.paths[&Path::VirtualizedSyscall].stages.unwrap();
+        assert_eq!(
+            (vs.to_peer, vs.in_peer, vs.back, vs.timestamp_cost),
+            (300.0, 20.0, 200.0, 7.0)
+        );
         let rows = rows(Some(&f), 320.0);
         assert_eq!(rows.len(), 4);
         // 200/320 = 0.625 <= 0.8; 500/320 = 1.5625 <= 1.8; 700/320 = 2.19 > 1.8; 640/320 = 2.0 <= 2.0.
@@ -343,7 +399,7 @@ mod tests {
         let calls = calls.borrow();
         assert_eq!(calls.len(), 2);
         assert!(calls[0].0.ends_with("bilby_bench.elf"));
-        assert_eq!(calls[0].1.len(), 2);
+        assert_eq!(calls[0].1.len(), 3);
         let failing = |_: &std::path::Path, _: &[std::path::PathBuf], _: Platform| {
             Ok(BootLog {
                 serial: "BENCH begin version=1\nBENCH error what=x status=1\n".into(),
@@ -352,6 +408,17 @@ mod tests {
         };
         let e = measure_with(&work, &failing, false).unwrap_err();
         assert!(format!("{e:#}").contains("reported a failure"), "{e:#}");
+    }
+
+    #[test]
+    fn a_crossing_path_without_stages_is_an_error() {
+        let log = log().replace(
+            "BENCH stages name=virtualized_syscall",
+            "BENCH stages name=other",
+        );
+        let run = parse_log(&log).unwrap();
+        let e = Figures::from_runs(&run, None).unwrap_err();
+        assert!(format!("{e:#}").contains("virtualized_syscall"), "{e:#}");
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub fn build(out_dir: &Path) -> Result<PathBuf> {
 
 /// Bilby's benchmark guests, relative to the workspace root: the root task
 /// first, then the boot modules it expects.
-pub const BILBY_GUESTS: [&str; 3] = ["bilby_bench", "ipc_server", "virt_app"];
+pub const BILBY_GUESTS: [&str; 4] = ["bilby_bench", "ipc_server", "virt_app", "ipc_stamp_server"];
 const BILBY_GUEST_DIR: &str = "bench/guests";
 
 /// gcc flags for Bilby guests: freestanding, static, no SSE (the kernel's
@@ -150,7 +150,7 @@ mod tests {
     fn bilby_guests_build_with_the_abi_headers() {
         let out = util::root().join("target/bench/test-guests");
         let g = build_bilby_guests(&out).unwrap();
-        assert_eq!(g.modules.len(), 2);
+        assert_eq!(g.modules.len(), 3);
         for elf in std::iter::once(&g.root_task).chain(&g.modules) {
             let bytes = std::fs::read(elf).unwrap();
             assert_eq!(&bytes[..4], b"\x7fELF", "{}", elf.display());

@@ -51,14 +51,27 @@ fn bench_dir() -> PathBuf {
 }
 
 /// `cargo xtask bench kernel`: measures everything and writes the report.
-/// With `--budgets [--quick]` it runs only the budget check of `cargo xtask test`.
+/// With `--budgets [--quick]` it runs only the budget check of `cargo xtask
+/// test`; `--bless-budgets` rewrites the budgets from the committed report;
+/// `--render` rewrites `REPORT.md` from `REPORT.json`.
 pub fn kernel_bench(args: &[String]) -> Result<()> {
     match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         [] => {}
         // The regression guard alone, as `cargo xtask test` runs it.
         ["--budgets"] => return budget_test(false),
         ["--budgets", "--quick"] | ["--quick", "--budgets"] => return budget_test(true),
-        _ => bail!("usage: cargo xtask bench kernel [--budgets [--quick]]"),
+        ["--bless-budgets"] => return budget::bless(),
+        // REPORT.md again from REPORT.json, after a change to the layout only.
+        ["--render"] => {
+            let text = std::fs::read_to_string(bench_dir().join("REPORT.json"))
+                .context("reading bench/REPORT.json")?;
+            let rep: report::Report =
+                serde_json::from_str(&text).context("parsing bench/REPORT.json")?;
+            return write_report(&rep);
+        }
+        _ => bail!(
+            "usage: cargo xtask bench kernel [--budgets [--quick] | --bless-budgets | --render]"
+        ),
     }
     let work = work_dir();
     let bin = guest::build(&work)?;

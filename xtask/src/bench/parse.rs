@@ -14,6 +14,9 @@ pub struct Run {
     pub info: BTreeMap<String, String>,
     /// `BENCH result …` lines by operation name.
     pub results: BTreeMap<String, OpResult>,
+    /// `BENCH stages name=… <stage>=<n>…` lines (Bilby's per-stage
+    /// breakdown) by operation name.
+    pub stages: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
 /// One `BENCH result` line: `rounds` rounds of `iters` operations each.
@@ -93,6 +96,19 @@ pub fn parse_log(log: &str) -> Result<Run> {
                 let r = parse_result(&fields).with_context(at)?;
                 if run.results.insert(name.clone(), r).is_some() {
                     bail!("result `{name}` printed twice, again at {}", at());
+                }
+            }
+            "stages" => {
+                let name = field(&fields, "name").with_context(at)?.to_string();
+                let mut stages = BTreeMap::new();
+                for (k, v) in fields.iter().filter(|(k, _)| **k != "name") {
+                    let n: u64 = v
+                        .parse()
+                        .with_context(|| format!("stage `{k}`={v:?} at {}", at()))?;
+                    stages.insert(k.to_string(), n);
+                }
+                if run.stages.insert(name.clone(), stages).is_some() {
+                    bail!("stages of `{name}` printed twice, again at {}", at());
                 }
             }
             "error" => bail!("the benchmark reported a failure at {}", at()),
@@ -238,6 +254,7 @@ BENCH info key=vuln value=Mitigation:%20__user%2525
 [    0.2] random: crng init done
 BENCH result name=getpid iters=10 rounds=3 ret=1 cycles=3210,3300,3210
 BENCH result name=hcall iters=4 rounds=1 ret=0 cycles=40 mode_switches=8
+BENCH stages name=hcall to_peer=300 in_peer=20 back=280 tsc_overhead=7
 BENCH end
 ";
 
@@ -254,6 +271,8 @@ BENCH end
         let s = g.stats();
         assert_eq!((s.min, s.median, s.max), (321.0, 321.0, 330.0));
         assert_eq!(run.result("hcall").unwrap().extra["mode_switches"], 8);
+        assert_eq!(run.stages["hcall"]["in_peer"], 20);
+        assert_eq!(run.stages["hcall"].len(), 4);
         assert!(run.result("nope").is_err());
     }
 

@@ -115,6 +115,10 @@ pub struct TimeRatio {
     pub host_rounds: Stats,
 }
 
+/// Operations stamped one by one for the per-stage breakdown
+/// (`BENCH_STAMPED_OPS` in `bench/guests/bench_guest.h`).
+const STAMPED_OPS: u32 = 200;
+
 fn fmt_num(v: f64) -> String {
     if v == v.trunc() && v.abs() < 1e15 {
         format!("{v:.0}")
@@ -258,6 +262,51 @@ impl Report {
         }
         s.push('\n');
 
+        let staged: Vec<_> = b
+            .rows
+            .iter()
+            .filter_map(|r| Some((r, r.measured.as_ref()?, r.measured.as_ref()?.stages?)))
+            .collect();
+        if let Some(first) = staged.first() {
+            let _ = writeln!(s, "### Where the instructions go\n");
+            let null = b
+                .rows
+                .iter()
+                .find(|r| r.path == "null_hypercall")
+                .and_then(|r| r.measured.as_ref());
+            let _ = writeln!(
+                s,
+                "Single operations stamped on both sides (for each stage the fewest \
+                 instructions over {STAMPED_OPS} stamped operations, less the {} that two \
+                 back-to-back timestamps count): the kernel's way from the caller's `syscall` \
+                 to the peer running, the peer's own user-mode code, and the kernel's way \
+                 back. The rest is the caller's loop and stub code; it can come out slightly \
+                 negative, because the stages also hold the few instructions that store the \
+                 peer's timestamps. For scale, a null hypercall (kernel entry and exit, \
+                 nothing done) is {} instructions.\n",
+                fmt_num(first.2.timestamp_cost),
+                opt(null, |m| fmt_num(m.instructions_per_op)),
+            );
+            let _ = writeln!(
+                s,
+                "| path | total | kernel: caller → peer | peer's user code | kernel: peer → caller | rest |\n|---|---:|---:|---:|---:|---:|"
+            );
+            for (r, m, st) in staged {
+                let rest = m.instructions_per_op - st.to_peer - st.in_peer - st.back;
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {} | {} |",
+                    r.path,
+                    fmt_num(m.instructions_per_op),
+                    fmt_num(st.to_peer),
+                    fmt_num(st.in_peer),
+                    fmt_num(st.back),
+                    fmt_num(rest)
+                );
+            }
+            s.push('\n');
+        }
+
         let _ = writeln!(
             s,
             "## Type-II anchor: User-Mode Linux against the host (time)\n"
@@ -375,15 +424,33 @@ mod tests {
                     mode_switches_per_op: m as f64,
                     address_space_switches_per_op: a as f64,
                     kvm_cycles_per_op: None,
+                    stages: None,
                 },
             );
         }
+        f.paths
+            .get_mut(&crate::bench::bilby::Path::VirtualizedSyscall)
+            .unwrap()
+            .stages = Some(crate::bench::bilby::Stages {
+            to_peer: 300.0,
+            in_peer: 20.0,
+            back: 250.0,
+            timestamp_cost: 7.0,
+        });
         rep.bilby.rows = crate::bench::bilby::rows(Some(&f), getpid);
         let md = rep.markdown();
         let over = fmt_num(1.2 * getpid);
         assert!(md.contains(&format!("**no**, {over} over")), "{md}");
         assert_eq!(md.matches("| yes |").count(), 3, "{md}");
         assert!(md.contains("## Type-II anchor"));
+        let rest = fmt_num(2.0 * getpid - 570.0);
+        assert!(
+            md.contains(&format!(
+                "| virtualized_syscall | {} | 300 | 20 | 250 | {rest} |",
+                fmt_num(2.0 * getpid)
+            )),
+            "{md}"
+        );
     }
 
     #[test]
