@@ -53,7 +53,11 @@ struct Cli {
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100))]
     rename_threshold: u32,
 
-    /// A port: a named set (um, xen, x86, l4) or its directory (arch/l4). Repeatable.
+    /// A port: a named set (um, xen, x86, l4) or its directory (arch/l4).
+    /// Repeatable. With two trees, OLD is upstream and NEW the ported tree,
+    /// so every changed shared file counts as a hook; with --series, hooks
+    /// are the named hook paths and shared files testing the port's CONFIG
+    /// symbol.
     #[arg(long, value_name = "PORT")]
     port: Vec<String>,
 

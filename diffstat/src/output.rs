@@ -346,7 +346,19 @@ pub fn write_table(w: &mut dyn Write, cmp: &Comparison, list_files: bool) -> io:
     )?;
     writeln!(w)?;
     if list_files && !cmp.files.is_empty() {
-        let rows: Vec<Vec<String>> = cmp.files.iter().map(file_row).collect();
+        let rows: Vec<Vec<String>> = cmp
+            .files
+            .iter()
+            .map(|f| {
+                let mut r = file_row(f);
+                if f.path().is_empty() {
+                    // Two single files: name them by their labels.
+                    let last = r.len() - 1;
+                    r[last] = format!("{} => {}", cmp.old_label, cmp.new_label);
+                }
+                r
+            })
+            .collect();
         w.write_all(render_table(&FILE_HEADER, &rows).as_bytes())?;
         writeln!(w)?;
     }
