@@ -582,6 +582,20 @@ const SCENARIOS: &[Scenario] = &[
         malformed: false,
     },
     Scenario {
+        name: "memory",
+        guests: &["memory", "mem_client"],
+        exit_code: 0,
+        markers: &[
+            "memory: client page fault at 50000000",
+            "memory: the client read our abcd and its write 1234 is visible here",
+            "memory: recursive unmap removed the client's and the grandchild mapping",
+            "memory: grant moved the page to the client",
+            "memory: all delegation checks passed",
+        ],
+        proves: "page faults reach the pager as IPC and MapAndResume maps; map shares frames; unmap is recursive over derived mappings; grant moves pages",
+        malformed: false,
+    },
+    Scenario {
         name: "robust",
         guests: &["robust", "intruder"],
         exit_code: 0,
