@@ -596,6 +596,20 @@ const SCENARIOS: &[Scenario] = &[
         malformed: false,
     },
     Scenario {
+        name: "threads",
+        guests: &["threads", "worker"],
+        exit_code: 0,
+        markers: &[
+            "threads: SSE registers survived hypercalls and a switch to an SSE-using task",
+            "threads: a 64-word message went through the UTCBs and back",
+            "threads: two spinning threads of equal priority both ran (timer preemption)",
+            "threads: three periodic timer messages, times growing",
+            "threads: all checks passed",
+        ],
+        proves: "user SSE state survives kernel entries and task switches; 64-word UTCB messages; timer preemption round robin; periodic user timer messages",
+        malformed: false,
+    },
+    Scenario {
         name: "robust",
         guests: &["robust", "intruder"],
         exit_code: 0,

@@ -280,9 +280,7 @@ pub fn boot(k: &mut Kernel, start_info_pa: u64) -> ! {
     memory::map_page(k, root, table_pool, BOOT_INFO_VADDR, frame, RIGHT_READ)
         .unwrap_or_else(|e| panic!("boot info mapping: {e:?}"));
 
-    let th = &mut k.threads[root_thread as usize];
-    th.frame.regs.rdi = BOOT_INFO_VADDR;
-    th.frame.regs.rsi = UTCB_VADDR;
+    k.threads[root_thread as usize].frame.regs.rdi = BOOT_INFO_VADDR;
     sched::make_ready(k, root_thread);
     kprintln!("boot complete; starting the root task");
     sched::choose(k);
@@ -404,6 +402,7 @@ fn populate(
     let regs = &mut k.threads[thread as usize].frame.regs;
     regs.rip = image.entry;
     regs.rsp = STACK_TOP;
+    regs.rsi = UTCB_VADDR;
     let _ = RIGHTS_ALL;
     Ok(thread)
 }
