@@ -150,14 +150,19 @@ struct Pair<'a> {
 /// Merges the two sorted entry lists in git's no-index order. A file facing
 /// a directory becomes a removal (or addition) of the file, followed by the
 /// directory's contents, as git emits them.
-fn pair_up<'a>(old: &'a [Entry], new: &'a [Entry], skipped: &mut Vec<Vec<u8>>) -> Vec<Pair<'a>> {
+fn pair_up<'a>(
+    old: &'a [Entry],
+    new: &'a [Entry],
+    index_order: bool,
+    skipped: &mut Vec<Vec<u8>>,
+) -> Vec<Pair<'a>> {
     let mut out = Vec::with_capacity(old.len().max(new.len()));
     let (mut i, mut j) = (0, 0);
     let content = |e: &'a Entry, skipped: &mut Vec<Vec<u8>>| -> Option<&'a Entry> {
         if e.kind.has_content() {
             Some(e)
         } else {
-            if matches!(e.kind, Kind::Special | Kind::Submodule) {
+            if e.kind == Kind::Special {
                 skipped.push(e.path.clone());
             }
             None
@@ -165,6 +170,7 @@ fn pair_up<'a>(old: &'a [Entry], new: &'a [Entry], skipped: &mut Vec<Vec<u8>>) -
     };
     while i < old.len() || j < new.len() {
         let ord = match (old.get(i), new.get(j)) {
+            (Some(a), Some(b)) if index_order => a.path.cmp(&b.path),
             (Some(a), Some(b)) => path_order(&a.path, &b.path),
             (Some(_), None) => std::cmp::Ordering::Less,
             _ => std::cmp::Ordering::Greater,
@@ -201,7 +207,8 @@ pub fn compare(
     let (oe, ne) = rayon::join(|| old.entries(), || new.entries());
     let (oe, ne) = (oe?, ne?);
     let mut skipped = Vec::new();
-    let pairs = pair_up(&oe, &ne, &mut skipped);
+    let revisions = matches!(old, Tree::Git { .. }) && matches!(new, Tree::Git { .. });
+    let pairs = pair_up(&oe, &ne, revisions, &mut skipped);
     if let Some(p) = progress {
         p.set_length(pairs.len() as u64);
     }
@@ -238,7 +245,7 @@ pub fn compare(
         algorithm: opts.algorithm,
         renames: opts.renames,
         files_seen: pairs.len() as u64,
-        revisions: matches!(old, Tree::Git { .. }) && matches!(new, Tree::Git { .. }),
+        revisions,
     };
     if opts.renames {
         crate::rename::detect(&mut cmp, old, new, opts)?;

@@ -23,14 +23,15 @@ pub enum Kind {
     Dir,
     /// A FIFO, socket or device node: listed, never read.
     Special,
-    /// A git submodule (a commit in a tree): listed, never read.
+    /// A git submodule (a commit in a tree); its content is git's
+    /// `Subproject commit <id>` line.
     Submodule,
 }
 
 impl Kind {
     /// True for entries that carry content to compare.
     pub fn has_content(self) -> bool {
-        matches!(self, Kind::File { .. } | Kind::Symlink)
+        matches!(self, Kind::File { .. } | Kind::Symlink | Kind::Submodule)
     }
 }
 
@@ -152,7 +153,12 @@ impl Tree {
             }
             Tree::Git { repo, tree, .. } => walk_git(&repo.to_thread_local(), *tree)?,
         };
-        out.sort_unstable_by(|a, b| path_order(&a.path, &b.path));
+        if matches!(self, Tree::Git { .. }) {
+            // `git diff A B` lists paths in index order: plain byte order.
+            out.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        } else {
+            out.sort_unstable_by(|a, b| path_order(&a.path, &b.path));
+        }
         Ok(out)
     }
 
@@ -166,6 +172,9 @@ impl Tree {
                 let oid = entry
                     .oid
                     .ok_or_else(|| anyhow!("git entry without an id"))?;
+                if entry.kind == Kind::Submodule {
+                    return Ok(format!("Subproject commit {oid}\n").into_bytes());
+                }
                 let obj = repo
                     .find_object(oid)
                     .with_context(|| format!("reading blob {oid}"))?;
