@@ -5,8 +5,10 @@
 //! benchmark (see `bench/linux_syscall.c`), with one result per [`Path`]
 //! named by [`Path::id`], a `loop` result for the loop overhead, and two
 //! extra fields on every result: `mode_switches` and `as_switches`, the
-//! kernel counters' increase over one timed round. [`Figures::from_run`]
-//! turns such a run into figures; [`rows`] sets them against native Linux.
+//! kernel counters' increase over one timed round; paths that cross into
+//! another task also print a `BENCH stages` line (the per-stage breakdown).
+//! [`measure`] boots them, [`Figures::from_runs`] turns the output into
+//! figures, and [`rows`] sets them against native Linux.
 
 use super::parse::{Run, Stats};
 use anyhow::{bail, Context, Result};

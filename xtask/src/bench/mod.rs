@@ -4,8 +4,9 @@
 //! - native Linux path lengths (Debian's kernel under QEMU TCG with
 //!   `-icount shift=0`, the static benchmark `bench/linux_syscall.c` as
 //!   `/init`): exact instructions per getpid and per invalid syscall;
-//! - Bilby's paths on the same emulated CPU, once the kernel boots the
-//!   benchmark guests ([`bilby::measure`] is the hook);
+//! - Bilby's paths on the same emulated CPU: the guests in `bench/guests/`
+//!   booted through the kernel's QEMU runner ([`bilby::measure`]), with the
+//!   kernel's mode/address-space switch counters and a per-stage breakdown;
 //! - the Type-II anchor: the same binary under User-Mode Linux and on the
 //!   host, in TSC cycles, as a ratio;
 //!

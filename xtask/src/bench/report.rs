@@ -68,7 +68,7 @@ pub struct PathLength {
     pub return_value: i64,
 }
 
-/// Bilby's rows, filled in once the kernel runs the benchmark guests.
+/// Bilby's rows: every path, with its figures once measured.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Bilby {
     /// `measured`, or why not.
