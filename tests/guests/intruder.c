@@ -25,7 +25,22 @@ void guest_main(const BilbyBootInfo *arg, BilbyUtcb *utcb) {
     case 4:
       bilby_debug_shutdown(3, 42);
       break;
+    case 5:
+    case 8:
+      __asm__ volatile("ud2");
+      break;
+    case 6: {
+      volatile uint64_t zero = 0;
+      uint64_t q;
+      __asm__ volatile("xor %%edx, %%edx\n div %1" : "=a"(q) : "r"(zero), "a"(7ull) : "rdx");
+      (void)q;
+      break;
+    }
+    case 7:
+      __asm__ volatile("cli");
+      break;
   }
-  /* Reaching here means the attempt was not stopped. */
-  __asm__ volatile("ud2");
+  /* Reaching here means the attempt was not stopped: report it by a page
+   * fault at a telltale address. */
+  (void)*(volatile uint64_t *)0xbad0000;
 }

@@ -124,7 +124,8 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
   *(volatile uint64_t *)ROOT_ONLY_ADDRESS = 0x5ec7e7;
   EXPECT(bilby_thread_configure(in->thread_cap, BILBY_THREAD_CONFIG_ITEM_HANDLER, ep, 9),
          BILBY_STATUS_OK);
-  for (uint64_t attempt = 1; attempt <= 4; attempt++) {
+  static const uint32_t vectors[] = {0, 14, 14, 14, 256, 6, 0, 13};
+  for (uint64_t attempt = 1; attempt <= 7; attempt++) {
     EXPECT(bilby_thread_exchange_registers(in->thread_cap, &regs, BILBY_EXREGS_READ),
            BILBY_STATUS_OK);
     regs.rip = in->entry;
@@ -146,19 +147,48 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
       RT_CHECK(label == BILBY_EXCEPTION_KIND_SYSCALL &&
                    e->regs.rax == BILBY_HYPERCALL_DEBUG_SHUTDOWN,
                "virtualized hypercall: label %x rax %lu", label, e->regs.rax);
+    } else if (attempt >= 5) {
+      RT_CHECK(label == BILBY_EXCEPTION_KIND_CPU_EXCEPTION && e->vector == vectors[attempt],
+               "attempt %lu: label %x vector %u", attempt, label, e->vector);
     } else {
       uint64_t want = attempt == 3 ? ROOT_ONLY_ADDRESS : 0xffffffff80100000ull;
       RT_CHECK(label == BILBY_EXCEPTION_KIND_PAGE_FAULT && e->fault_address == want &&
                    e->vector == BILBY_VECTOR_PAGE_FAULT,
                "attempt %lu: label %x address %lx", attempt, label, e->fault_address);
     }
-    rt_printf("robust: intruder attempt %lu stopped: %s at %lx\n", attempt,
-              label == BILBY_EXCEPTION_KIND_SYSCALL ? "syscall exception" : "page fault",
-              attempt == 4 ? e->regs.rip : e->fault_address);
+    rt_printf("robust: intruder attempt %lu stopped: %s %u at %lx\n", attempt,
+              label == BILBY_EXCEPTION_KIND_SYSCALL       ? "syscall exception"
+              : label == BILBY_EXCEPTION_KIND_PAGE_FAULT ? "page fault"
+                                                         : "CPU exception",
+              e->vector, attempt == 4 || attempt >= 5 ? e->regs.rip : e->fault_address);
     /* Leave it stopped: a reply that is not Resume. */
     msg.tag = bilby_tag(1, 0);
     EXPECT(bilby_ipc_reply(&msg), BILBY_STATUS_OK);
   }
+  /* Without a handler, the faulting thread is stopped and reported. */
+  EXPECT(bilby_thread_configure(in->thread_cap, BILBY_THREAD_CONFIG_ITEM_HANDLER, 0, 0),
+         BILBY_STATUS_OK);
+  EXPECT(bilby_thread_exchange_registers(in->thread_cap, &regs, BILBY_EXREGS_READ),
+         BILBY_STATUS_OK);
+  regs.rip = in->entry;
+  regs.rsp = in->stack_pointer;
+  regs.rdi = 8;
+  EXPECT(bilby_thread_exchange_registers(in->thread_cap, &regs, BILBY_EXREGS_WRITE),
+         BILBY_STATUS_OK);
+  EXPECT(bilby_thread_configure(in->thread_cap, BILBY_THREAD_CONFIG_ITEM_MODE,
+                                BILBY_THREAD_MODE_NATIVE, 0),
+         BILBY_STATUS_OK);
+  EXPECT(bilby_thread_resume(in->thread_cap), BILBY_STATUS_OK);
+  bilby_yield();
+  /* Stopped again (a running or blocked thread refuses this). */
+  for (int i = 0; i < 100 && bilby_thread_exchange_registers(in->thread_cap, &regs,
+                                                               BILBY_EXREGS_READ) !=
+                                 BILBY_STATUS_OK;
+       i++)
+    bilby_yield();
+  EXPECT(bilby_thread_exchange_registers(in->thread_cap, &regs, BILBY_EXREGS_READ),
+         BILBY_STATUS_OK);
+  rt_printf("robust: a fault with no handler stopped the thread; the kernel runs on\n");
   RT_CHECK(*(volatile uint64_t *)ROOT_ONLY_ADDRESS == 0x5ec7e7, "root memory changed");
   rt_printf("robust: isolation holds\n");
 
