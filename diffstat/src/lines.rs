@@ -576,6 +576,37 @@ mod tests {
         both("}\n}\n}\nA\n}\n", "}\nB\n}\n}\n");
     }
 
+    fn rand(x: &mut u64, n: u64) -> u64 {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        *x % n
+    }
+
+    fn random_text(x: &mut u64, len: u64) -> String {
+        (0..len)
+            .map(|_| ["a\n", "b\n", "\n", "}\n", "c"][rand(x, 5) as usize])
+            .collect()
+    }
+
+    #[test]
+    fn fast_count_agrees_on_random_inputs() {
+        // Small alphabets make long shared runs, repeated lines and
+        // missing final newlines likely: the trimming edge cases.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..3000 {
+            let n = rand(&mut x, 30);
+            let base = random_text(&mut x, n);
+            let mut side = |x: &mut u64| {
+                let (p, q) = (rand(x, 4), rand(x, 4));
+                format!("{}{}{}", random_text(x, p), base, random_text(x, q))
+            };
+            let a = side(&mut x);
+            let b = side(&mut x);
+            both(&a, &b);
+        }
+    }
+
     #[test]
     fn empty_sides() {
         assert_eq!(counts("", "x\ny\n", Algorithm::Minimal), (2, 0));
