@@ -597,7 +597,7 @@ mod tests {
         for _ in 0..3000 {
             let n = rand(&mut x, 30);
             let base = random_text(&mut x, n);
-            let mut side = |x: &mut u64| {
+            let side = |x: &mut u64| {
                 let (p, q) = (rand(x, 4), rand(x, 4));
                 format!("{}{}{}", random_text(x, p), base, random_text(x, q))
             };
