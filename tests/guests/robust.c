@@ -234,9 +234,18 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
   RT_CHECK(after.hypercalls - before.hypercalls >= FUZZ_ROUNDS, "hypercall counter");
   RT_CHECK(after.user_to_kernel == after.kernel_to_user, "entries %lu exits %lu",
            after.user_to_kernel, after.kernel_to_user);
-  /* The kernel still works: a fresh endpoint, a console write. */
+  /* The kernel still works: a fresh endpoint; and two timer messages
+   * prove ticks ran (each tick checks the kernel's invariants). */
   uint32_t ep2 = slot + 40;
   EXPECT(bilby_endpoint_create(mem, ep2), BILBY_STATUS_OK);
+  EXPECT(bilby_timer_set(control, ep2, 10000000, BILBY_TIMER_PERIODIC, 1, 0), BILBY_STATUS_OK);
+  for (int i = 0; i < 2; i++) {
+    memset(&msg, 0, sizeof msg);
+    EXPECT(bilby_ipc_recv(ep2, &msg), BILBY_STATUS_OK);
+    RT_CHECK(bilby_tag_label(msg.tag) == BILBY_EXCEPTION_KIND_TIMER, "timer label %x",
+             bilby_tag_label(msg.tag));
+  }
+  EXPECT(bilby_timer_set(control, ep2, 0, 0, 0, 0), BILBY_STATUS_OK);
   rt_printf("robust: %lu random hypercalls survived (%lu succeeded); kernel consistent\n", issued,
             ok);
   rt_shutdown(control, 0);

@@ -631,6 +631,7 @@ const SCENARIOS: &[Scenario] = &[
             "robust: a fault with no handler stopped the thread; the kernel runs on",
             "robust: isolation holds",
             "robust: 100000 random hypercalls survived",
+            "all held",
         ],
         proves: "malformed modules are refused with a message; bad arguments give error codes; no access to kernel or other tasks' memory; no hypercalls from virtualized threads; #UD/#DE/#GP reach the handler; no handler stops the thread; 100,000 random hypercalls survived",
         malformed: true,

@@ -10,6 +10,7 @@
 
 pub mod console;
 pub mod cspace;
+pub mod invariants;
 pub mod ipc;
 pub mod loader;
 pub mod memory;
@@ -248,6 +249,8 @@ pub struct Kernel {
     pub counters: Counters,
     /// Timer ticks since boot.
     pub ticks: u64,
+    /// How often the invariants were checked (every tick).
+    pub invariant_checks: u64,
     /// Nanoseconds per tick.
     pub tick_ns: u64,
     /// CPU features.
@@ -292,6 +295,7 @@ impl Kernel {
                 hypercalls: 0,
             },
             ticks: 0,
+            invariant_checks: 0,
             tick_ns: 0,
             features: arch::cpu::Features {
                 nx: false,

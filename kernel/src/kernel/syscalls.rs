@@ -107,6 +107,11 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
                 .ok()
                 .filter(|c| *c <= 0x7f)
                 .ok_or(Status::InvalidArgument)?;
+            super::invariants::check(k);
+            kprintln!(
+                "kernel invariants checked {} times, all held",
+                Dec(k.invariant_checks + 1)
+            );
             kprintln!(
                 "shutdown requested by thread {} with exit code {}",
                 Dec(u64::from(t)),

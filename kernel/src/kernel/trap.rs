@@ -86,6 +86,8 @@ pub fn irqs_arrived(k: &mut Kernel, mask: u16) {
 
 fn tick(k: &mut Kernel) {
     k.ticks += 1;
+    super::invariants::check(k);
+    k.invariant_checks += 1;
     if k.timer.port.is_some() && k.timer.period_ticks != 0 && k.ticks >= k.timer.next_tick {
         if k.timer.periodic {
             k.timer.next_tick += k.timer.period_ticks;
