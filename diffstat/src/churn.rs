@@ -114,22 +114,25 @@ pub fn render_markdown(
          port's directories that are its named hook paths or that test its `CONFIG_` symbol, \
          changed in the step; *CONFIG hunks* are changed hunks of those files that sit in or \
          open a conditional on the symbol; *hook lines* are all changed lines of named hook \
-         paths, and only the CONFIG-hunk lines of files that merely test the symbol.\n\n",
+         paths, and only the CONFIG-hunk lines of files that merely test the symbol; *relative hook \
+         churn* = changed lines under the named hook paths / their lines at the start of the step.\n\n",
     );
     for st in steps {
         s.push_str(&format!("## {} → {}\n\n", st.from, st.to));
         s.push_str("### Shared-code hooks (what breaks on every rebase)\n\n");
-        s.push_str("| port | hook paths | symbols | hook files changed | hook lines +/- | CONFIG hunks |\n|---|---|---|---:|---:|---:|\n");
+        s.push_str("| port | hook paths | hook-path lines | symbols | hook files changed | hook lines +/- | relative hook churn | CONFIG hunks |\n|---|---|---:|---|---:|---:|---:|---:|\n");
         for p in &st.ports {
             let r = &p.report;
+            let hook_lines = r.hook_paths_size.as_ref().map(|z| z.lines.total());
             s.push_str(&format!(
-                "| {} | {} | {} | {} | +{} / -{} | {} |\n",
+                "| {} | {} | {} | {} | {} | +{} / -{} | {} | {} |\n",
                 p.port,
                 if r.spec.hooks.is_empty() {
                     "—".to_string()
                 } else {
                     r.spec.hooks.join(", ")
                 },
+                hook_lines.map_or("—".to_string(), |n| n.to_string()),
                 r.spec
                     .symbols
                     .iter()
@@ -139,6 +142,15 @@ pub fn render_markdown(
                 r.hooks.files,
                 r.hooks.added,
                 r.hooks.removed,
+                hook_lines.filter(|&n| n > 0).map_or("—".to_string(), |n| {
+                    let named: u64 = r
+                        .hook_files
+                        .iter()
+                        .filter(|h| h.why == "hook path")
+                        .map(|h| h.added + h.removed)
+                        .sum();
+                    pct(named as f64 / n as f64)
+                }),
                 p.hook_config_hunks
             ));
         }

@@ -272,6 +272,8 @@ pub struct PortReport {
     /// The port's size in the old and the new version.
     pub old_size: Size,
     pub new_size: Size,
+    /// Size of the named hook paths (old version), when the port has any.
+    pub hook_paths_size: Option<Size>,
 }
 
 /// One changed hook file.
@@ -345,6 +347,11 @@ pub fn analyze(
         }
     }
     let (old_size, new_size) = rayon::join(|| measure(old, &spec.own), || measure(new, &spec.own));
+    let hook_paths_size = if spec.hooks.is_empty() {
+        None
+    } else {
+        Some(measure(old, &spec.hooks)?)
+    };
     Ok(PortReport {
         spec: spec.clone(),
         hooks,
@@ -354,6 +361,7 @@ pub fn analyze(
         own_added,
         old_size: old_size?,
         new_size: new_size?,
+        hook_paths_size,
     })
 }
 
