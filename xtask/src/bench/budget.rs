@@ -10,7 +10,7 @@
 
 use super::bilby::{self, Path};
 use super::report::Report;
-use super::{guest, native, work_dir};
+use super::{guest, native, remove_run_dir, run_dir};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -227,10 +227,10 @@ pub fn check(quick: bool) -> Result<()> {
         }
     }
 
+    let run = run_dir();
     if !quick {
-        let work = work_dir();
-        let bin = guest::build(&work)?;
-        let fresh = super::measure_native(&bin, &work)?;
+        let bin = guest::build(&run)?;
+        let fresh = super::measure_native(&bin, &run)?;
         check_reference(reference, &fresh, "this run")?;
     }
 
@@ -241,7 +241,7 @@ pub fn check(quick: bool) -> Result<()> {
             p.id()
         );
     }
-    let figures = bilby::measure(&work_dir())?;
+    let figures = bilby::measure(&run)?;
     let v = budgets.violations(&figures)?;
     if !v.is_empty() {
         bail!("Bilby paths over budget:\n  {}", v.join("\n  "));
@@ -254,6 +254,7 @@ pub fn check(quick: bool) -> Result<()> {
             budgets.budget(p)?
         );
     }
+    remove_run_dir(&run);
     Ok(())
 }
 

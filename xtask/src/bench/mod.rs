@@ -42,9 +42,20 @@ const NATIVE_OPS: [(&str, &str); 2] = [
     ),
 ];
 
-/// Where the benchmark keeps its builds and logs.
+/// Where the benchmark keeps what it builds once (UML).
 fn work_dir() -> PathBuf {
     crate::util::root().join("target").join("bench")
+}
+
+/// This process's own directory for binaries, images and logs, so that two
+/// runs at once (a benchmark and a test, say) never share a file. Removed
+/// when the run succeeds; kept, for its logs, when it fails.
+fn run_dir() -> PathBuf {
+    work_dir().join(format!("run-{}", std::process::id()))
+}
+
+fn remove_run_dir(dir: &Path) {
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 fn bench_dir() -> PathBuf {
@@ -75,9 +86,10 @@ pub fn kernel_bench(args: &[String]) -> Result<()> {
         ),
     }
     let work = work_dir();
-    let bin = guest::build(&work)?;
+    let run = run_dir();
+    let bin = guest::build(&run)?;
 
-    let native = measure_native(&bin, &work)?;
+    let native = measure_native(&bin, &run)?;
     let getpid = native
         .ops
         .iter()
@@ -85,7 +97,7 @@ pub fn kernel_bench(args: &[String]) -> Result<()> {
         .map(|o| o.instructions_per_op)
         .context("no native getpid figure")?;
 
-    let bilby_result = bilby::measure(&work);
+    let bilby_result = bilby::measure(&run);
     let bilby = match &bilby_result {
         Ok(f) => report::Bilby {
             status: if f.paths.values().any(|p| p.kvm_cycles_per_op.is_some()) {
@@ -109,7 +121,7 @@ pub fn kernel_bench(args: &[String]) -> Result<()> {
         },
     };
 
-    let uml_result = measure_uml(&bin, &work);
+    let uml_result = measure_uml(&bin, &work, &run);
     let uml = match &uml_result {
         Ok(anchor) => report::Uml {
             status: "measured".into(),
@@ -133,6 +145,7 @@ pub fn kernel_bench(args: &[String]) -> Result<()> {
     write_report(&rep)?;
     bilby_result.context("measuring Bilby failed (the report says so)")?;
     uml_result.context("the UML anchor failed (the report says so)")?;
+    remove_run_dir(&run);
     Ok(())
 }
 
@@ -199,17 +212,18 @@ fn path_length(name: &str, description: &str, o: &OpResult, loop_min: f64) -> re
     }
 }
 
-/// Builds UML (cached), then runs the benchmark under UML and on the host.
-fn measure_uml(bin: &Path, work: &Path) -> Result<report::UmlAnchor> {
+/// Builds UML (cached in `work`), then runs the benchmark under UML and on
+/// the host, with this run's files in `run`.
+fn measure_uml(bin: &Path, work: &Path, run: &Path) -> Result<report::UmlAnchor> {
     let uml = uml::build(work)?;
-    let root = uml::hostfs_root(work, bin)?;
+    let root = uml::hostfs_root(run, bin)?;
     let mut uml_runs = Vec::new();
     let mut host_runs = Vec::new();
     let mut command = String::new();
     // Interleaved, so a change in the machine's load hits both sides alike.
     for i in 0..UML_RUNS {
         eprintln!("xtask: bench: UML and host, run {}/{UML_RUNS}", i + 1);
-        let u = uml::run_uml(&uml, &root, work)?;
+        let u = uml::run_uml(&uml, &root, run)?;
         command = u.command;
         uml_runs.push(u.run);
         host_runs.push(uml::run_host(bin)?);
@@ -268,10 +282,12 @@ fn time_ratio(op: &str, host: &[Run], uml: &[Run]) -> Result<report::TimeRatio> 
     })
 }
 
-/// A command line with the workspace root left out of its paths, so the
-/// report reads the same wherever the repository is checked out.
+/// A command line with the workspace root left out of its paths and the
+/// process id masked, so the report reads the same from run to run.
 fn relative(command: &str) -> String {
-    command.replace(&format!("{}/", crate::util::root().display()), "")
+    command
+        .replace(&format!("{}/", crate::util::root().display()), "")
+        .replace(&format!("run-{}", std::process::id()), "run-$PID")
 }
 
 /// Describes this machine for the report.

@@ -4,6 +4,7 @@ use anyhow::{Context, Result};
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How a supervised process ended.
@@ -49,24 +50,19 @@ pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Result<Outcome>
         .stderr(Stdio::piped())
         .spawn()
         .with_context(|| format!("spawning {cmd:?}"))?;
-    let mut stdout = child.stdout.take().context("child stdout")?;
-    let mut stderr = child.stderr.take().context("child stderr")?;
-    // Readers on their own threads, so a chatty child never blocks on a full pipe.
-    let out_thread = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stdout.read_to_end(&mut buf);
-        buf
-    });
-    let err_thread = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stderr.read_to_end(&mut buf);
-        buf
-    });
+    let stdout = child.stdout.take().context("child stdout")?;
+    let stderr = child.stderr.take().context("child stderr")?;
+    // Readers on their own threads, so a chatty child never blocks on a full
+    // pipe; they fill shared buffers, so what was read survives a reader
+    // that never sees end-of-file.
+    let (out_buf, out_thread) = reader(stdout);
+    let (err_buf, err_thread) = reader(stderr);
     let ending = loop {
         if let Some(st) = child.try_wait().context("waiting for the child")? {
             break Ending::Exited(st);
         }
         if start.elapsed() >= timeout {
+            kill_group(child.id());
             // The child may have exited a moment ago; either way it is gone after wait().
             let _ = child.kill();
             let _ = child.wait();
@@ -75,8 +71,15 @@ pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Result<Outcome>
         std::thread::sleep(Duration::from_millis(50));
     };
     kill_group(child.id());
-    let mut output = out_thread.join().unwrap_or_default();
-    output.extend(err_thread.join().unwrap_or_default());
+    // A helper the group kill missed may hold a pipe open: wait a little, then go on.
+    let grace = Instant::now();
+    while !(out_thread.is_finished() && err_thread.is_finished())
+        && grace.elapsed() < Duration::from_secs(5)
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut output = out_buf.lock().map(|b| b.clone()).unwrap_or_default();
+    output.extend(err_buf.lock().map(|b| b.clone()).unwrap_or_default());
     Ok(Outcome {
         ending,
         output: String::from_utf8_lossy(&output).into_owned(),
@@ -84,10 +87,33 @@ pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Result<Outcome>
     })
 }
 
-/// Sends SIGKILL to the process group `pgid` (one this module started).
+type Shared = Arc<Mutex<Vec<u8>>>;
+
+/// Copies `pipe` into a shared buffer on a thread of its own.
+fn reader(mut pipe: impl Read + Send + 'static) -> (Shared, std::thread::JoinHandle<()>) {
+    let buf: Shared = Arc::default();
+    let sink = Arc::clone(&buf);
+    let t = std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        loop {
+            match pipe.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => match sink.lock() {
+                    Ok(mut b) => b.extend_from_slice(&chunk[..n]),
+                    Err(_) => break,
+                },
+            }
+        }
+    });
+    (buf, t)
+}
+
+/// Sends SIGKILL to the process group `pgid` (one this module started),
+/// through the shell's built-in `kill`, which every system has.
 fn kill_group(pgid: u32) {
-    let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{pgid}")])
+    let _ = Command::new("sh")
+        .args(["-c", "kill -s KILL -- \"-$1\" 2>/dev/null", "sh"])
+        .arg(pgid.to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status();
@@ -134,6 +160,20 @@ mod tests {
         assert!(matches!(o.ending, Ending::TimedOut(_)), "{}", o.describe());
         assert!(o.elapsed < Duration::from_secs(20));
         assert_eq!(o.output, "started\n");
+    }
+
+    #[test]
+    fn a_leftover_process_group_member_is_killed() {
+        // The shell exits at once; its background sleep keeps stdout open.
+        let o = run_with_timeout(
+            Command::new("sh").args(["-c", "sleep 60 & echo parent done"]),
+            Duration::from_secs(30),
+        )
+        .unwrap();
+        assert!(matches!(o.ending, Ending::Exited(st) if st.success()));
+        // Killed, not waited out: well inside the 5 s grace for stray pipe holders.
+        assert!(o.elapsed < Duration::from_secs(4), "{:?}", o.elapsed);
+        assert_eq!(o.output, "parent done\n");
     }
 
     #[test]

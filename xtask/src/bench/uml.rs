@@ -59,7 +59,9 @@ pub fn build(work: &Path) -> Result<Uml> {
         "xtask: bench: building UML from {} {source_version} (once; a few minutes)",
         SOURCE.0
     );
-    let src = dir.join("src");
+    // This process's own source tree, and the binary moved into place
+    // whole, so that two builds at once cannot spoil each other.
+    let src = dir.join(format!("src-{}", std::process::id()));
     if src.exists() {
         std::fs::remove_dir_all(&src).with_context(|| format!("removing {}", src.display()))?;
     }
@@ -72,13 +74,17 @@ pub fn build(work: &Path) -> Result<Uml> {
             .arg(&src),
     )?;
     let tree = src.join(SOURCE.0);
-    let log = dir.join("build.log");
+    let log = src.join("build.log");
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
     make(&tree, &log, &["defconfig"])?;
     make(&tree, &log, &[&format!("-j{jobs}"), "linux"])?;
-    std::fs::copy(tree.join("linux"), &binary)
-        .with_context(|| format!("copying the UML binary to {}", binary.display()))?;
+    let staged = dir.join(format!("linux.{}", std::process::id()));
+    std::fs::copy(tree.join("linux"), &staged)
+        .with_context(|| format!("copying the UML binary to {}", staged.display()))?;
+    std::fs::rename(&staged, &binary)
+        .with_context(|| format!("moving the UML binary to {}", binary.display()))?;
     std::fs::write(&stamp, want)?;
+    std::fs::copy(&log, dir.join("build.log"))?;
     // The object tree is large and only the binary is needed again.
     std::fs::remove_dir_all(&src).with_context(|| format!("removing {}", src.display()))?;
     Ok(Uml {
@@ -144,8 +150,8 @@ pub struct UmlRun {
 }
 
 /// Prepares the hostfs root: the benchmark binary as `/init`, and `/dev`.
-pub fn hostfs_root(work: &Path, bench: &Path) -> Result<PathBuf> {
-    let root = work.join("uml").join("root");
+pub fn hostfs_root(run: &Path, bench: &Path) -> Result<PathBuf> {
+    let root = run.join("uml-root");
     std::fs::create_dir_all(root.join("dev"))?;
     std::fs::create_dir_all(root.join("proc"))?;
     std::fs::create_dir_all(root.join("sys"))?;
@@ -156,11 +162,11 @@ pub fn hostfs_root(work: &Path, bench: &Path) -> Result<PathBuf> {
 }
 
 /// Boots UML once with `root` and parses the benchmark's output.
-pub fn run_uml(uml: &Uml, root: &Path, work: &Path) -> Result<UmlRun> {
+pub fn run_uml(uml: &Uml, root: &Path, run: &Path) -> Result<UmlRun> {
     if !Path::new("/dev/shm").is_dir() {
         bail!("UML needs /dev/shm (tmpfs) for its memory file; it is missing");
     }
-    let uml_dir = work.join("uml").join("run");
+    let uml_dir = run.join("uml-state");
     std::fs::create_dir_all(&uml_dir)?;
     let mut cmd = uml_command(uml, root, &uml_dir);
     let command = proc::command_line(&cmd);
