@@ -4,7 +4,9 @@
  *  - a 64-word message travels through the UTCBs, both ways;
  *  - two threads of equal priority that never block both make progress
  *    (timer preemption, round robin);
- *  - the user timer delivers periodic Timer messages with growing times.
+ *  - the user timer delivers periodic Timer messages with growing times;
+ *  - a higher-priority thread runs as soon as it is resumed or sent a
+ *    message (IpcSend/IpcRecv), and a deleted capability is gone.
  * Module: worker.elf. */
 #include "task.h"
 
@@ -13,6 +15,21 @@
 #define SPIN_UTCB 0x70010000ull
 
 static volatile uint64_t spins;
+static volatile uint64_t high_state, high_value;
+static uint32_t high_ep;
+
+static void high_thread(void) {
+  BilbyMessage m;
+  high_state = 1;
+  for (;;) {
+    memset(&m, 0, sizeof m);
+    if (bilby_ipc_recv(high_ep, &m) != BILBY_STATUS_OK) break;
+    high_value = m.w[0];
+    high_state++;
+  }
+  for (;;) {
+  }
+}
 
 static void spinner(void) {
   for (;;) spins++;
@@ -118,6 +135,34 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
   RT_CHECK(bilby_timer_set(control, tep, 0, 0, 0, 0) == BILBY_STATUS_OK, "timer stop");
   rt_printf("threads: three periodic timer messages, times growing (%lu ns after start)\n",
             last - now0);
+  /* 5. Priorities, IpcSend/IpcRecv, CapDelete. */
+  high_ep = slot++;
+  RT_CHECK(bilby_endpoint_create(mem, high_ep) == BILBY_STATUS_OK, "high endpoint");
+  RT_CHECK(bilby_memory_map(mem, bi->self_task, STACK + 0x1000000, STACK_PAGES,
+                            BILBY_RIGHT_READ | BILBY_RIGHT_WRITE, 0) == BILBY_STATUS_OK,
+           "high stack");
+  RT_CHECK(bilby_memory_map(mem, bi->self_task, SPIN_UTCB + 0x1000000, 1,
+                            BILBY_RIGHT_READ | BILBY_RIGHT_WRITE, 0) == BILBY_STATUS_OK,
+           "high utcb");
+  uint32_t high = slot++;
+  RT_CHECK(rt_start_thread(&self, high, (uint64_t)(uintptr_t)high_thread,
+                           STACK + 0x1000000 + STACK_PAGES * BILBY_PAGE_SIZE,
+                           SPIN_UTCB + 0x1000000, 0) == BILBY_STATUS_OK,
+           "high thread");
+  RT_CHECK(bilby_thread_configure(high, BILBY_THREAD_CONFIG_ITEM_PRIORITY, 200, 0) ==
+               BILBY_STATUS_OK,
+           "priority");
+  RT_CHECK(bilby_thread_resume(high) == BILBY_STATUS_OK, "resume high");
+  RT_CHECK(high_state == 1, "the higher-priority thread did not run first (%lu)", high_state);
+  memset(&m, 0, sizeof m);
+  m.tag = bilby_tag(9, 1);
+  m.w[0] = 4242;
+  RT_CHECK(bilby_ipc_send(high_ep, &m) == BILBY_STATUS_OK, "send");
+  RT_CHECK(high_state == 2 && high_value == 4242, "send not received at once (%lu, %lu)",
+           high_state, high_value);
+  RT_CHECK(bilby_cap_delete(bi->self_task, high_ep) == BILBY_STATUS_OK, "cap_delete");
+  RT_CHECK(bilby_ipc_send(high_ep, &m) == BILBY_STATUS_INVALID_CAPABILITY, "deleted cap works");
+  rt_printf("threads: a higher-priority thread preempts at once; send/receive; deleted cap gone\n");
   rt_printf("threads: all checks passed\n");
   rt_shutdown(control, 0);
 }
