@@ -40,7 +40,8 @@ const PATCH_STAMP_DIR: &str = ".bilby-patches";
 /// Lowest address the image may be linked at (the usual static-binary base).
 const MIN_LINK_ADDRESS: u64 = 0x40_0000;
 
-const USAGE: &str = "usage: cargo xtask linux [--source DIR] [--host | --qemu | --measure]";
+const USAGE: &str =
+    "usage: cargo xtask linux [--source DIR] [--host | --qemu | --measure] | cargo xtask linux --test [--quick]";
 
 /// The exit code Linux gives Bilby's DebugShutdown after a panic
 /// (`BILBY_EXIT_PANIC` in `arch/l4/include/shared/bilby_glue.h`).
@@ -49,8 +50,16 @@ const EXIT_PANIC: u32 = 0x21;
 /// How long a boot may take before it counts as hung.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// `cargo xtask linux [--source DIR] [--host | --qemu | --measure]`.
+/// `cargo xtask linux [--source DIR] [--host | --qemu | --measure]`, or
+/// `cargo xtask linux --test [--quick]` for the boot test alone.
 pub fn command(args: &[String]) -> Result<()> {
+    if args.first().map(String::as_str) == Some("--test") {
+        return match &args[1..] {
+            [] => boot_test(false),
+            [q] if q == "--quick" => boot_test(true),
+            _ => bail!("linux: unexpected arguments after --test ({USAGE})"),
+        };
+    }
     let mut source = None;
     let mut boot = None;
     let mut it = args.iter();

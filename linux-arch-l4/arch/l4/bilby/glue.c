@@ -125,8 +125,14 @@ static __attribute__((noreturn, used)) void irq_thread_main(void)
 	for (;;) {
 		BilbyMessage m = { 0 };
 
-		if (bilby_ipc_recv(irq_endpoint, &m) != BILBY_STATUS_OK)
+		if (bilby_ipc_recv(irq_endpoint, &m) != BILBY_STATUS_OK) {
+			/* Spinning here would starve Linux: report and stop. */
+			static const char msg[] = "l4: interrupt endpoint broken; interrupt thread stops\n";
+
+			bilby_debug_write(control_cap, msg, sizeof(msg) - 1);
+			bilby_thread_suspend(irq_thread);
 			continue;
+		}
 		switch (bilby_tag_label(m.tag)) {
 		case BILBY_EXCEPTION_KIND_TIMER:
 		case BILBY_EXCEPTION_KIND_INTERRUPT:
