@@ -176,7 +176,7 @@ fn kernel_cargo(command: &str) -> Result<()> {
             // warns that the x86_64 float ABI wants SSE2; the kernel has no
             // floating point.
             "-C relocation-model=static -C code-model=kernel -C no-redzone=yes \
-             -C target-feature=-sse,-sse2 -C force-frame-pointers=yes",
+             -C target-feature=-sse,-sse2",
         )
         .current_dir(&root)
         .status()

@@ -242,7 +242,9 @@ pub fn unmap_page(k: &Kernel, root: u64, vaddr: u64) -> Option<Leaf> {
     unmap_leaf(root, vaddr, k.loaded_root)
 }
 
-/// [`unmap_page`] for callers that hold the kernel borrowed in parts.
+/// [`unmap_page`] for callers that hold the kernel borrowed in parts. The
+/// TLB entry goes now if `root` is loaded; otherwise the caller marks the
+/// task's PCID stale (without PCID, loading another root flushed it).
 pub fn unmap_leaf(root: u64, vaddr: u64, loaded_root: u64) -> Option<Leaf> {
     let leaf = lookup(root, vaddr)?;
     let slot = leaf_slot(root, vaddr)?;

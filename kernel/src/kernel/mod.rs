@@ -243,6 +243,9 @@ pub struct Kernel {
     pub loaded_gs: u64,
     /// Which mappings derive from which.
     pub mapdb: MapDb<MAX_MAPPINGS, MAPPING_BUCKETS>,
+    /// Per task: its PCID may hold stale TLB entries (an unmap happened while
+    /// it was not loaded, or the PCID is new); the next load flushes them.
+    pub tlb_stale: [bool; MAX_TASKS],
     /// Bumped by every unmap: invalidates cached UTCB addresses.
     pub unmap_generation: u64,
     /// Per-CPU event counters.
@@ -280,6 +283,7 @@ impl Kernel {
             notifications_pending: false,
             ready: ReadyQueues::new(),
             mapdb: MapDb::new(),
+            tlb_stale: [true; MAX_TASKS],
             unmap_generation: 0,
             current: NONE,
             loaded_root: 0,

@@ -13,6 +13,8 @@ pub fn create_task(k: &mut Kernel, pool: u16) -> Result<u16, Status> {
         .position(|t| !t.alive)
         .ok_or(Status::OutOfMemory)?;
     let root = memory::new_root(k, pool)?;
+    // A reused PCID may still tag the previous task's translations.
+    k.tlb_stale[i] = true;
     let t = &mut k.tasks[i];
     t.alive = true;
     t.root = root;

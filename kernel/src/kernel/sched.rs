@@ -79,7 +79,15 @@ pub fn activate(k: &mut Kernel) {
     let task = k.threads[t].task as usize;
     let root = k.tasks[task].root;
     if root != k.loaded_root {
-        arch::cpu::write_cr3(root);
+        if k.features.pcid {
+            // Each task has its own PCID (task index + 1); its TLB entries
+            // survive other tasks' turns unless an unmap marked them stale.
+            let keep = !k.tlb_stale[task];
+            k.tlb_stale[task] = false;
+            arch::cpu::load_root(root, task as u16 + 1, keep);
+        } else {
+            arch::cpu::write_cr3(root);
+        }
         k.loaded_root = root;
         k.counters.address_space_switches += 1;
     }
@@ -88,11 +96,11 @@ pub fn activate(k: &mut Kernel) {
         // A selector load in user mode can zero a base behind the kernel's
         // back: a non-zero loaded base is always rewritten, a zero one only
         // when the new value differs.
-        if th.frame.regs.fs_base != 0 || k.loaded_fs != 0 {
+        if (th.frame.regs.fs_base | k.loaded_fs) != 0 {
             arch::cpu::set_fs_base(th.frame.regs.fs_base);
             k.loaded_fs = th.frame.regs.fs_base;
         }
-        if th.frame.regs.gs_base != 0 || k.loaded_gs != 0 {
+        if (th.frame.regs.gs_base | k.loaded_gs) != 0 {
             arch::cpu::set_gs_base(th.frame.regs.gs_base);
             k.loaded_gs = th.frame.regs.gs_base;
         }

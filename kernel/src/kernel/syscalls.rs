@@ -627,6 +627,7 @@ pub fn map_pages(
             k.unmap_generation += 1;
             memory::map_page(k, dst_root, table_pool, d, leaf.frame, rights)?;
             memory::unmap_page(k, src_root, s);
+            k.tlb_stale[from as usize] = true;
             k.mapdb.relocate(node, to, d);
         } else {
             map_recorded(
@@ -661,9 +662,11 @@ fn remove_mapping_tree(k: &mut Kernel, node: u16) {
     let frame = k.mapdb.get(node).frame;
     k.unmap_generation += 1;
     let tasks = &k.tasks;
+    let stale = &mut k.tlb_stale;
     let loaded = k.loaded_root;
     k.mapdb.remove_subtree(node, |n| {
         memory::unmap_leaf(tasks[n.task as usize].root, n.vaddr, loaded);
+        stale[n.task as usize] = true;
     });
     if is_root {
         memory::free_frame(k, frame);

@@ -229,6 +229,10 @@ pub fn init() -> Features {
     if f.smap {
         cr4 |= 1 << 21;
     }
+    if f.pcid {
+        // Allowed only while CR3's low 12 bits are zero: they are (boot tables).
+        cr4 |= 1 << 17;
+    }
     // SAFETY: only bits for features the CPU reports; the kernel never
     // executes or touches user pages through user addresses.
     unsafe { asm!("mov cr4, {}", in(reg) cr4, options(nostack, nomem)) };
@@ -240,6 +244,14 @@ fn read_cr4() -> u64 {
     // SAFETY: reading a control register has no side effects.
     unsafe { asm!("mov {}, cr4", out(reg) v, options(nostack, nomem)) };
     v
+}
+
+/// Switches to the page tables at `root` (physical) tagged with `pcid`
+/// (0 without PCID); `keep` keeps that PCID's TLB entries (CR3 bit 63),
+/// which only a CPU with PCID enabled may be asked to do.
+pub fn load_root(root: u64, pcid: u16, keep: bool) {
+    let value = root | u64::from(pcid & 0xfff) | if keep { 1 << 63 } else { 0 };
+    write_cr3(value);
 }
 
 /// Switches to the page tables at `root` (physical). The kernel half of
