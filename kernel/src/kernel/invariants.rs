@@ -38,7 +38,6 @@ pub fn check(k: &Kernel) {
             assert!(q.tail == prev, "endpoint queue tail wrong");
         }
     }
-    let mut ready = 0usize;
     for (i, th) in k.threads.iter().enumerate() {
         if !th.alive {
             assert!(!k.links[i].queued, "dead thread in a queue");
@@ -47,7 +46,6 @@ pub fn check(k: &Kernel) {
         match th.state {
             State::Ready => {
                 assert!(k.links[i].queued, "ready thread not queued");
-                ready += 1;
             }
             State::BlockedSend(_) | State::BlockedRecv(_) => {
                 assert!(k.links[i].queued, "blocked thread not queued")
@@ -79,7 +77,6 @@ pub fn check(k: &Kernel) {
         blocked == queued,
         "endpoint queues and blocked threads disagree"
     );
-    let _ = ready;
     for p in k.pools.iter().filter(|p| p.alive) {
         assert!(
             p.base <= p.next && p.next <= p.end,

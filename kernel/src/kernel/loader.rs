@@ -12,8 +12,7 @@ use super::{cspace, objects, sched, Kernel};
 use crate::arch;
 use bilby_abi::{
     BootInfo, BootModule, CapKind, MemoryKind, MemoryRegion, Status, BOOT_INFO_MAGIC,
-    BOOT_MAX_MEMORY_REGIONS, BOOT_MAX_MODULES, CAP_RIGHTS_ALL, PAGE_SIZE, RIGHTS_ALL, RIGHT_READ,
-    RIGHT_WRITE,
+    BOOT_MAX_MEMORY_REGIONS, BOOT_MAX_MODULES, CAP_RIGHTS_ALL, PAGE_SIZE, RIGHT_READ, RIGHT_WRITE,
 };
 use bilby_kernel::cap::Cap;
 use bilby_kernel::elf::{self, ElfError};
@@ -403,7 +402,6 @@ fn populate(
     regs.rip = image.entry;
     regs.rsp = STACK_TOP;
     regs.rsi = UTCB_VADDR;
-    let _ = RIGHTS_ALL;
     Ok(thread)
 }
 

@@ -71,10 +71,6 @@ fn task_of(k: &Kernel, t: u16) -> u16 {
     k.threads[t as usize].task
 }
 
-fn slot(v: u64) -> u64 {
-    v
-}
-
 fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, Status> {
     let task = task_of(k, t);
     match h {
@@ -91,18 +87,18 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
             ],
         )),
         Hypercall::DebugPutc => {
-            cspace::get(k, task, slot(a[0]), CapKind::Control, USE)?;
+            cspace::get(k, task, a[0], CapKind::Control, USE)?;
             let b = u8::try_from(a[1]).map_err(|_| Status::InvalidArgument)?;
             arch::io::serial_write(&[b]);
             Ok(Outcome::Done)
         }
         Hypercall::DebugWrite => {
-            cspace::get(k, task, slot(a[0]), CapKind::Control, USE)?;
+            cspace::get(k, task, a[0], CapKind::Control, USE)?;
             debug_write(k, task, a[1], a[2])?;
             Ok(Outcome::Done)
         }
         Hypercall::DebugShutdown => {
-            cspace::get(k, task, slot(a[0]), CapKind::Control, USE)?;
+            cspace::get(k, task, a[0], CapKind::Control, USE)?;
             let code = u32::try_from(a[1])
                 .ok()
                 .filter(|c| *c <= 0x7f)
@@ -120,13 +116,13 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
             arch::io::debug_exit(code)
         }
         Hypercall::IpcCall | Hypercall::IpcSend => {
-            let ep = cspace::get(k, task, slot(a[0]), CapKind::Endpoint, USE)?;
+            let ep = cspace::get(k, task, a[0], CapKind::Endpoint, USE)?;
             check_tag(k, t, a[1], false)?;
             ipc::send(k, t, ep.object as u16, ep.badge, h == Hypercall::IpcCall);
             Ok(Outcome::Blocked)
         }
         Hypercall::IpcRecv => {
-            let ep = cspace::get(k, task, slot(a[0]), CapKind::Endpoint, USE)?;
+            let ep = cspace::get(k, task, a[0], CapKind::Endpoint, USE)?;
             ipc::receive(k, t, ep.object as u16);
             Ok(Outcome::Blocked)
         }
@@ -141,7 +137,7 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
             Ok(Outcome::Done)
         }
         Hypercall::IpcReplyRecv => {
-            let ep = cspace::get(k, task, slot(a[0]), CapKind::Endpoint, USE)?;
+            let ep = cspace::get(k, task, a[0], CapKind::Endpoint, USE)?;
             if k.threads[t as usize].reply_to != NONE {
                 check_tag(k, t, a[1], true)?;
             }
@@ -154,8 +150,8 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
             Ok(Outcome::Blocked)
         }
         Hypercall::EndpointCreate => {
-            cspace::get(k, task, slot(a[0]), CapKind::Memory, USE)?;
-            cspace::check_empty(k, task, slot(a[1]))?;
+            cspace::get(k, task, a[0], CapKind::Memory, USE)?;
+            cspace::check_empty(k, task, a[1])?;
             let e = objects::create_endpoint(k)?;
             insert_or(k, task, a[1], CapKind::Endpoint, u32::from(e), |k| {
                 k.endpoints[e as usize].alive = false
@@ -163,9 +159,9 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
             Ok(Outcome::Done)
         }
         Hypercall::ThreadCreate => {
-            let mem = cspace::get(k, task, slot(a[0]), CapKind::Memory, USE)?;
-            let target = cspace::get(k, task, slot(a[1]), CapKind::Task, USE)?;
-            cspace::check_empty(k, task, slot(a[2]))?;
+            let mem = cspace::get(k, task, a[0], CapKind::Memory, USE)?;
+            let target = cspace::get(k, task, a[1], CapKind::Task, USE)?;
+            cspace::check_empty(k, task, a[2])?;
             let pool = free_pool(k, mem)?;
             let th = objects::create_thread(k, pool, target.object as u16, a[3])?;
             insert_or(k, task, a[2], CapKind::Thread, u32::from(th), |k| {
@@ -174,7 +170,7 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
             Ok(Outcome::Done)
         }
         Hypercall::ThreadConfigure => {
-            let th = cspace::get(k, task, slot(a[0]), CapKind::Thread, USE)?.object as u16;
+            let th = cspace::get(k, task, a[0], CapKind::Thread, USE)?.object as u16;
             let item = u32::try_from(a[1])
                 .map_err(|_| Status::InvalidArgument)
                 .and_then(ThreadConfigItem::try_from)?;
@@ -183,7 +179,7 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
                     let port = if a[2] == u64::from(CAP_NULL) {
                         None
                     } else {
-                        let ep = cspace::get(k, task, slot(a[2]), CapKind::Endpoint, USE)?;
+                        let ep = cspace::get(k, task, a[2], CapKind::Endpoint, USE)?;
                         Some(Port {
                             endpoint: ep.object as u16,
                             badge: a[3],
@@ -211,7 +207,7 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
             Ok(Outcome::Done)
         }
         Hypercall::ThreadExchangeRegisters => {
-            let th = cspace::get(k, task, slot(a[0]), CapKind::Thread, USE)?.object as u16;
+            let th = cspace::get(k, task, a[0], CapKind::Thread, USE)?.object as u16;
             let flags = a[2];
             if flags & !(EXREGS_READ | EXREGS_WRITE) != 0 {
                 return Err(Status::InvalidArgument);
@@ -244,7 +240,7 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
             Ok(Outcome::Done)
         }
         Hypercall::ThreadResume => {
-            let th = cspace::get(k, task, slot(a[0]), CapKind::Thread, USE)?.object as u16;
+            let th = cspace::get(k, task, a[0], CapKind::Thread, USE)?.object as u16;
             if k.threads[th as usize].state != State::Inactive {
                 return Err(Status::InvalidState);
             }
@@ -255,7 +251,7 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
             Ok(Outcome::Done)
         }
         Hypercall::ThreadSuspend => {
-            let th = cspace::get(k, task, slot(a[0]), CapKind::Thread, USE)?.object as u16;
+            let th = cspace::get(k, task, a[0], CapKind::Thread, USE)?.object as u16;
             objects::detach(k, th, false);
             Ok(if th == t {
                 Outcome::Blocked
@@ -264,8 +260,8 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
             })
         }
         Hypercall::TaskCreate => {
-            let mem = cspace::get(k, task, slot(a[0]), CapKind::Memory, USE)?;
-            cspace::check_empty(k, task, slot(a[1]))?;
+            let mem = cspace::get(k, task, a[0], CapKind::Memory, USE)?;
+            cspace::check_empty(k, task, a[1])?;
             let pool = free_pool(k, mem)?;
             let new = objects::create_task(k, pool)?;
             insert_or(k, task, a[1], CapKind::Task, u32::from(new), |k| {
@@ -274,7 +270,7 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
             Ok(Outcome::Done)
         }
         Hypercall::TaskDestroy => {
-            let target = cspace::get(k, task, slot(a[0]), CapKind::Task, USE)?.object as u16;
+            let target = cspace::get(k, task, a[0], CapKind::Task, USE)?.object as u16;
             objects::destroy_task(k, target);
             Ok(if target == task {
                 Outcome::Blocked
@@ -283,13 +279,13 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
             })
         }
         Hypercall::MemoryMap => {
-            let mem = cspace::get(k, task, slot(a[0]), CapKind::Memory, USE)?;
-            let target = cspace::get(k, task, slot(a[1]), CapKind::Task, USE)?.object as u16;
+            let mem = cspace::get(k, task, a[0], CapKind::Memory, USE)?;
+            let target = cspace::get(k, task, a[1], CapKind::Task, USE)?.object as u16;
             memory_map(k, mem, target, a[2], a[3], a[4], a[5])?;
             Ok(Outcome::Done)
         }
         Hypercall::MapPages | Hypercall::GrantPages => {
-            let target = cspace::get(k, task, slot(a[0]), CapKind::Task, USE)?.object as u16;
+            let target = cspace::get(k, task, a[0], CapKind::Task, USE)?.object as u16;
             map_pages(
                 k,
                 task,
@@ -303,13 +299,13 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
             Ok(Outcome::Done)
         }
         Hypercall::UnmapPages => {
-            let target = cspace::get(k, task, slot(a[0]), CapKind::Task, USE)?.object as u16;
+            let target = cspace::get(k, task, a[0], CapKind::Task, USE)?.object as u16;
             unmap_pages(k, target, a[1], a[2])?;
             Ok(Outcome::Done)
         }
         Hypercall::IrqAttach => {
-            let irq = cspace::get(k, task, slot(a[0]), CapKind::Irq, USE)?.object as usize;
-            let ep = cspace::get(k, task, slot(a[1]), CapKind::Endpoint, USE)?;
+            let irq = cspace::get(k, task, a[0], CapKind::Irq, USE)?.object as usize;
+            let ep = cspace::get(k, task, a[1], CapKind::Endpoint, USE)?;
             if irq == 0 || irq == 2 || irq >= super::IRQ_LINES {
                 return Err(Status::InvalidArgument);
             }
@@ -322,7 +318,7 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
             Ok(Outcome::Done)
         }
         Hypercall::IrqAck => {
-            let irq = cspace::get(k, task, slot(a[0]), CapKind::Irq, USE)?.object as usize;
+            let irq = cspace::get(k, task, a[0], CapKind::Irq, USE)?.object as usize;
             if k.irqs.get(irq).and_then(|i| i.port).is_none() {
                 return Err(Status::InvalidState);
             }
@@ -330,14 +326,14 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
             Ok(Outcome::Done)
         }
         Hypercall::TimerSet => {
-            cspace::get(k, task, slot(a[0]), CapKind::Control, USE)?;
+            cspace::get(k, task, a[0], CapKind::Control, USE)?;
             let now = k.ticks * k.tick_ns;
             if a[2] == 0 {
                 k.timer.port = None;
                 k.timer.pending = false;
                 return Ok(Outcome::Results(1, [now, 0, 0, 0, 0, 0]));
             }
-            let ep = cspace::get(k, task, slot(a[1]), CapKind::Endpoint, USE)?;
+            let ep = cspace::get(k, task, a[1], CapKind::Endpoint, USE)?;
             if a[3] & !TIMER_PERIODIC != 0 {
                 return Err(Status::InvalidArgument);
             }
@@ -353,7 +349,7 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
             Ok(Outcome::Results(1, [now, 0, 0, 0, 0, 0]))
         }
         Hypercall::CountersRead => {
-            cspace::get(k, task, slot(a[0]), CapKind::Control, USE)?;
+            cspace::get(k, task, a[0], CapKind::Control, USE)?;
             let c = k.counters;
             Ok(Outcome::Results(
                 6,
@@ -373,8 +369,8 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
             Ok(Outcome::Done)
         }
         Hypercall::CapCopy => {
-            let src = cspace::lookup(k, task, slot(a[0]))?;
-            let dest = cspace::get(k, task, slot(a[1]), CapKind::Task, USE)?.object as u16;
+            let src = cspace::lookup(k, task, a[0])?;
+            let dest = cspace::get(k, task, a[1], CapKind::Task, USE)?.object as u16;
             if src.rights & CAP_RIGHT_COPY as u8 == 0 {
                 return Err(Status::InsufficientRights);
             }
@@ -391,12 +387,12 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
                 badge,
                 ..src
             };
-            cspace::insert(k, dest, slot(a[2]), c)?;
+            cspace::insert(k, dest, a[2], c)?;
             Ok(Outcome::Done)
         }
         Hypercall::CapDelete => {
-            let target = cspace::get(k, task, slot(a[0]), CapKind::Task, USE)?.object as u16;
-            cspace::delete(k, target, slot(a[1]))?;
+            let target = cspace::get(k, task, a[0], CapKind::Task, USE)?.object as u16;
+            cspace::delete(k, target, a[1])?;
             Ok(Outcome::Done)
         }
     }
