@@ -430,6 +430,12 @@ pub fn fast_call(k: &mut Kernel, t: u16) -> bool {
         return false;
     };
     let ep = cap.object as usize;
+    if tag & 0xff > 4 {
+        let head = k.endpoints[ep].receivers.head;
+        if head == NONE || !copy_long_words(k, t, head, tag) {
+            return false;
+        }
+    }
     let Some(rcv) = k.endpoints[ep].receivers.pop_front(&mut k.links) else {
         return false;
     };
@@ -500,6 +506,9 @@ pub fn fast_reply_recv(k: &mut Kernel, t: u16) -> bool {
         }
         k.threads[c as usize].exception.label = 0;
     } else {
+        if tag & 0xff > 4 && !copy_long_words(k, t, c, tag) {
+            return false;
+        }
         let cr = &mut k.threads[c as usize].frame.regs;
         cr.rax = Status::Ok as u64;
         cr.rdi = 0;
@@ -518,9 +527,24 @@ pub fn fast_reply_recv(k: &mut Kernel, t: u16) -> bool {
     true
 }
 
-/// A tag with no reserved bits and at most the register words.
+/// A tag with no reserved bits and at most the UTCB's words.
 fn plain_register_tag(tag: u64) -> bool {
-    tag & 0xFFFF_FF00 == 0 && tag & bilby_abi::MESSAGE_TAG_WORDS_MASK <= 4
+    tag & 0xFFFF_FF00 == 0
+        && tag & bilby_abi::MESSAGE_TAG_WORDS_MASK <= u64::from(bilby_abi::UTCB_MESSAGE_WORDS)
+}
+
+/// For a message of more than the register words, copies words 4.. from
+/// the sender's UTCB to the receiver's; false if either is not mapped.
+#[inline(never)]
+fn copy_long_words(k: &mut Kernel, from: u16, to: u16, tag: u64) -> bool {
+    let words = tag & bilby_abi::MESSAGE_TAG_WORDS_MASK;
+    match (utcb_phys(k, from), utcb_phys(k, to)) {
+        (Ok(src), Ok(dst)) => {
+            arch::phys::copy(dst + UTCB_MR + 32, src + UTCB_MR + 32, (words - 4) * 8);
+            true
+        }
+        _ => false,
+    }
 }
 
 /// The fast path of a virtualized thread's `syscall`: its handler waits on
