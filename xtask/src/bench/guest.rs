@@ -8,6 +8,8 @@ use std::process::Command;
 
 /// The benchmark's source, relative to the workspace root.
 pub const SOURCE: &str = "bench/linux_syscall.c";
+/// The init that runs UML inside Debian's kernel.
+pub const UML_INIT_SOURCE: &str = "bench/uml_init.c";
 
 /// gcc flags: freestanding and static, so the one binary runs as init of any
 /// x86_64 Linux (native, UML, the host) with nothing else in the image.
@@ -27,17 +29,27 @@ pub const CFLAGS: [&str; 11] = [
 
 /// Compiles the benchmark into `out_dir` and returns the binary's path.
 pub fn build(out_dir: &Path) -> Result<PathBuf> {
+    build_static(out_dir, SOURCE)
+}
+
+/// Compiles a freestanding static program (`source` relative to the
+/// workspace root) into `out_dir`, named after its file stem.
+pub fn build_static(out_dir: &Path, source: &str) -> Result<PathBuf> {
     util::ensure_packages(&[("gcc", "/usr/bin/gcc")])?;
     std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
-    let out = out_dir.join("linux_syscall");
+    let src = util::root().join(source);
+    let stem = src
+        .file_stem()
+        .with_context(|| format!("{source} has no file name"))?;
+    let out = out_dir.join(stem);
     util::run(
         Command::new("gcc")
             .args(CFLAGS)
             .arg("-o")
             .arg(&out)
-            .arg(util::root().join(SOURCE)),
+            .arg(&src),
     )
-    .context("compiling the native-Linux benchmark")?;
+    .with_context(|| format!("compiling {source}"))?;
     Ok(out)
 }
 
@@ -107,6 +119,115 @@ pub fn build_bilby_guests(out_dir: &Path) -> Result<BilbyGuests> {
     })
 }
 
+/// Writes the initramfs that runs UML under Debian's kernel: `uml_init` as
+/// `/init`, the stripped UML binary as `/uml/linux` with the shared
+/// libraries it loads, and UML's hostfs root `/umlroot` holding `bench` as
+/// its `/init`.
+pub fn uml_initramfs(uml_init: &Path, uml: &Path, bench: &Path, out: &Path) -> Result<()> {
+    util::ensure_packages(&[("binutils", "/usr/bin/strip")])?;
+    let stripped = out.with_extension("linux-um");
+    util::run(Command::new("strip").arg("-o").arg(&stripped).arg(uml))
+        .context("stripping the UML binary")?;
+    let read = |p: &Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+    let mut entries = Vec::new();
+    let mut dirs = std::collections::BTreeSet::new();
+    let mut dir = |entries: &mut Vec<Entry>, path: &str| {
+        // Parents first: the kernel creates entries in archive order.
+        let mut at = String::new();
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            at = if at.is_empty() {
+                part.to_string()
+            } else {
+                format!("{at}/{part}")
+            };
+            if dirs.insert(at.clone()) {
+                entries.push(Entry::Dir {
+                    path: at.clone(),
+                    perm: 0o755,
+                });
+            }
+        }
+    };
+    for d in [
+        "dev",
+        "proc",
+        "sys",
+        "tmp",
+        "uml",
+        "umlroot/dev",
+        "umlroot/proc",
+        "umlroot/sys",
+    ] {
+        dir(&mut entries, d);
+    }
+    entries.push(Entry::CharDev {
+        path: "dev/console".into(),
+        perm: 0o600,
+        major: 5,
+        minor: 1,
+    });
+    entries.push(Entry::File {
+        path: "init".into(),
+        perm: 0o755,
+        data: read(uml_init)?,
+    });
+    entries.push(Entry::File {
+        path: "uml/linux".into(),
+        perm: 0o755,
+        data: read(&stripped)?,
+    });
+    entries.push(Entry::File {
+        path: "umlroot/init".into(),
+        perm: 0o755,
+        data: read(bench)?,
+    });
+    for lib in shared_libraries(uml)? {
+        let rel = lib.trim_start_matches('/');
+        if let Some((parent, _)) = rel.rsplit_once('/') {
+            dir(&mut entries, parent);
+        }
+        entries.push(Entry::File {
+            path: rel.to_string(),
+            perm: 0o755,
+            data: read(&std::fs::canonicalize(&lib)?)?,
+        });
+    }
+    let _ = std::fs::remove_file(&stripped);
+    std::fs::write(out, cpio::archive(&entries)?)
+        .with_context(|| format!("writing {}", out.display()))
+}
+
+/// The absolute paths `ldd` names for `binary`'s shared libraries and
+/// program interpreter (the vDSO, which has no file, left out).
+fn shared_libraries(binary: &Path) -> Result<Vec<String>> {
+    let out = Command::new("ldd")
+        .arg(binary)
+        .output()
+        .context("running ldd")?;
+    if !out.status.success() {
+        anyhow::bail!(
+            "ldd {} failed: {}",
+            binary.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(parse_ldd(&String::from_utf8_lossy(&out.stdout)))
+}
+
+fn parse_ldd(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let path = match l.split_once("=>") {
+                Some((_, right)) => right.trim(),
+                None => l,
+            };
+            let path = path.split(" (").next()?.trim();
+            path.starts_with('/').then(|| path.to_string())
+        })
+        .collect()
+}
+
 /// Writes an initramfs with `binary` as `/init` (and `/dev/console` for its
 /// output) to `out`.
 pub fn initramfs(binary: &Path, out: &Path) -> Result<()> {
@@ -157,6 +278,27 @@ mod tests {
             let note = bytes.windows(6).any(|w| w == b"Bilby\0");
             assert!(note, "{} has no Bilby ABI note", elf.display());
         }
+    }
+
+    #[test]
+    fn ldd_output() {
+        let text = "\tlinux-vdso.so.1 (0x00007fd76645d000)\n\
+                    \tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007fd766267000)\n\
+                    \t/lib64/ld-linux-x86-64.so.2 (0x00007fd76645f000)\n";
+        assert_eq!(
+            parse_ldd(text),
+            [
+                "/lib/x86_64-linux-gnu/libc.so.6",
+                "/lib64/ld-linux-x86-64.so.2"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_uml_init_builds() {
+        let out = util::root().join("target/bench/test-linux");
+        let bin = build_static(&out, UML_INIT_SOURCE).unwrap();
+        assert!(bin.ends_with("uml_init"));
     }
 
     #[test]

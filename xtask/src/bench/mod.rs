@@ -122,14 +122,26 @@ pub fn kernel_bench(args: &[String]) -> Result<()> {
     };
 
     let uml_result = measure_uml(&bin, &work, &run);
+    let uml_path_result = match &uml_result {
+        Ok(_) => measure_uml_path_length(&bin, &work, &run, getpid),
+        Err(_) => Err(anyhow::anyhow!("not measured: the UML build or run failed")),
+    };
+    let (path_length_status, path_length) = match &uml_path_result {
+        Ok(p) => ("measured".to_string(), Some(p.clone())),
+        Err(e) => (format!("failed: {e:#}"), None),
+    };
     let uml = match &uml_result {
         Ok(anchor) => report::Uml {
             status: "measured".into(),
             anchor: Some(anchor.clone()),
+            path_length_status,
+            path_length,
         },
         Err(e) => report::Uml {
             status: format!("failed: {e:#}"),
             anchor: None,
+            path_length_status,
+            path_length,
         },
     };
 
@@ -145,6 +157,7 @@ pub fn kernel_bench(args: &[String]) -> Result<()> {
     write_report(&rep)?;
     bilby_result.context("measuring Bilby failed (the report says so)")?;
     uml_result.context("the UML anchor failed (the report says so)")?;
+    uml_path_result.context("UML's path length failed (the report says so)")?;
     remove_run_dir(&run);
     Ok(())
 }
@@ -239,6 +252,53 @@ fn measure_uml(bin: &Path, work: &Path, run: &Path) -> Result<report::UmlAnchor>
         host_release: host_runs[0].info("release"),
         runs: UML_RUNS,
         ops,
+    })
+}
+
+/// UML's path lengths: UML (built by `measure_uml`) inside Debian's kernel
+/// under TCG icount, the benchmark as its init.
+fn measure_uml_path_length(
+    bin: &Path,
+    work: &Path,
+    run: &Path,
+    native_getpid: f64,
+) -> Result<report::UmlPathLength> {
+    let uml = uml::build(work)?;
+    let init = guest::build_static(run, guest::UML_INIT_SOURCE)?;
+    let initrd = run.join("uml-initramfs.cpio");
+    guest::uml_initramfs(&init, &uml.binary, bin, &initrd)?;
+    let kernel = native::debian_kernel()?;
+    let args = uml::guest_command();
+    let r = native::run_boot(
+        &kernel,
+        &native::Boot {
+            name: "uml",
+            initramfs: &initrd,
+            init_args: &args,
+            memory_mib: 1024,
+        },
+        run,
+    )?;
+    if r.run.info("release") == "-" || r.run.info("pid1") != "yes" {
+        bail!("the benchmark did not run as UML's init");
+    }
+    let loop_min = r.run.result("loop")?.stats().min;
+    let mut ops = Vec::new();
+    for (name, description) in NATIVE_OPS {
+        ops.push(path_length(
+            name,
+            description,
+            r.run.result(name)?,
+            loop_min,
+        ));
+    }
+    let g = r.run.result("getpid")?.stats();
+    Ok(report::UmlPathLength {
+        qemu_command: relative(&r.command),
+        getpid_over_native: ops[0].instructions_per_op / native_getpid,
+        getpid_round_spread: (g.max - g.min) / g.min,
+        ops,
+        boot_seconds: r.seconds,
     })
 }
 

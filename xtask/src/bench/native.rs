@@ -39,8 +39,9 @@ pub fn icount_options() -> Vec<String> {
 /// shared console; warnings and panics still show.
 const CMDLINE: &str = "console=ttyS0 quiet panic=-1 rdinit=/init";
 
-/// A generous bound: the boot takes well under a minute under TCG here.
-const TIMEOUT: Duration = Duration::from_secs(600);
+/// A generous bound: native Linux takes well under a minute under TCG
+/// here, UML inside it about a minute.
+const TIMEOUT: Duration = Duration::from_secs(900);
 
 /// Debian's kernel, as installed.
 #[derive(Debug, Clone)]
@@ -100,22 +101,53 @@ pub struct NativeRun {
     pub seconds: f64,
 }
 
+/// What to boot Debian's kernel with.
+#[derive(Debug)]
+pub struct Boot<'a> {
+    /// Names this boot in file names and messages (`native-linux`, `uml`).
+    pub name: &'a str,
+    pub initramfs: &'a Path,
+    /// Passed to `/init` as its arguments (after `--` on the command line).
+    pub init_args: &'a [String],
+    pub memory_mib: u32,
+}
+
 /// Boots `kernel` with `initramfs` under TCG icount and parses the benchmark.
 pub fn run(kernel: &DebianKernel, initramfs: &Path, work: &Path) -> Result<NativeRun> {
+    run_boot(
+        kernel,
+        &Boot {
+            name: "native-linux",
+            initramfs,
+            init_args: &[],
+            memory_mib: 512,
+        },
+        work,
+    )
+}
+
+/// Boots `kernel` as `boot` says under TCG icount and parses the benchmark.
+pub fn run_boot(kernel: &DebianKernel, boot: &Boot<'_>, work: &Path) -> Result<NativeRun> {
     util::ensure_packages(&[("qemu-system-x86", "/usr/bin/qemu-system-x86_64")])?;
-    let serial = work.join("native-linux-serial.log");
+    std::fs::create_dir_all(work)?;
+    let serial = work.join(format!("{}-serial.log", boot.name));
     let _ = std::fs::remove_file(&serial);
+    let mut cmdline = CMDLINE.to_string();
+    if !boot.init_args.is_empty() {
+        cmdline = format!("{cmdline} -- {}", boot.init_args.join(" "));
+    }
     let mut cmd = Command::new("qemu-system-x86_64");
     cmd.args(icount_options())
-        .args(["-m", "512M", "-nodefaults", "-no-reboot", "-nographic"])
+        .args(["-m", &format!("{}M", boot.memory_mib)])
+        .args(["-nodefaults", "-no-reboot", "-nographic"])
         .args(["-monitor", "none"])
         .arg("-serial")
         .arg(format!("file:{}", serial.display()))
         .arg("-kernel")
         .arg(&kernel.vmlinuz)
         .arg("-initrd")
-        .arg(initramfs)
-        .args(["-append", CMDLINE]);
+        .arg(boot.initramfs)
+        .args(["-append", &cmdline]);
     let command = proc::command_line(&cmd);
     eprintln!("xtask: bench: {command}");
     let outcome = proc::run_with_timeout(&mut cmd, TIMEOUT)?;
@@ -139,7 +171,8 @@ pub fn run(kernel: &DebianKernel, initramfs: &Path, work: &Path) -> Result<Nativ
                 Ok(_) => "QEMU did not exit cleanly".into(),
             };
             bail!(
-                "native Linux benchmark under QEMU {}: {why}",
+                "the {} benchmark under QEMU {}: {why}",
+                boot.name,
                 outcome.describe()
             )
         }

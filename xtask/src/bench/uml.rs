@@ -1,5 +1,6 @@
 //! The Type-II anchor: the same static benchmark under User-Mode Linux and
-//! natively on the host, timed in TSC cycles.
+//! natively on the host, timed in TSC cycles; and UML's path length, with
+//! UML run inside Debian's kernel under TCG icount.
 //!
 //! UML is built once from Debian's `linux-source-6.12` (`ARCH=um
 //! defconfig`) and cached under `target/bench/uml/`. It boots with its root
@@ -123,23 +124,42 @@ fn make(tree: &Path, log: &Path, args: &[&str]) -> Result<()> {
     Ok(())
 }
 
-/// The UML command line for booting `root` (a hostfs directory) with its
-/// `/init`.
+/// UML's arguments for booting `root` (a hostfs directory) with its `/init`.
+fn uml_args(root: &str, uml_dir: &str) -> Vec<String> {
+    [
+        MEM,
+        "root=/dev/root",
+        "rootfstype=hostfs",
+        &format!("rootflags={root}"),
+        "rw",
+        "init=/init",
+        "con0=fd:0,fd:1",
+        "con=null",
+        "ssl=null",
+        &format!("uml_dir={uml_dir}"),
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// The UML command line on the host.
 fn uml_command(uml: &Uml, root: &Path, uml_dir: &Path) -> Command {
     let mut cmd = Command::new(&uml.binary);
-    cmd.arg(MEM)
-        .arg("root=/dev/root")
-        .arg("rootfstype=hostfs")
-        .arg(format!("rootflags={}", root.display()))
-        .arg("rw")
-        .arg("init=/init")
-        .arg("con0=fd:0,fd:1")
-        .arg("con=null")
-        .arg("ssl=null")
-        .arg(format!("uml_dir={}", uml_dir.display()))
-        // UML backs its memory with a file here; /dev/shm is tmpfs.
-        .env("TMPDIR", "/dev/shm");
+    cmd.args(uml_args(
+        &root.display().to_string(),
+        &uml_dir.display().to_string(),
+    ))
+    // UML backs its memory with a file here; /dev/shm is tmpfs.
+    .env("TMPDIR", "/dev/shm");
     cmd
+}
+
+/// UML's command line inside Debian's kernel under TCG (paths of the
+/// initramfs `guest::uml_initramfs` writes), run by `bench/uml_init.c`.
+pub fn guest_command() -> Vec<String> {
+    let mut v = vec!["/uml/linux".to_string()];
+    v.extend(uml_args("/umlroot", "/tmp/uml"));
+    v
 }
 
 /// One boot of UML with the benchmark as init.
