@@ -296,16 +296,18 @@ pub fn measure(work: &std::path::Path) -> Result<Figures> {
             }
             Platform::Kvm => "-accel kvm -cpu host,-arch-capabilities".into(),
         };
+        let name = |p: &std::path::Path| {
+            p.file_name()
+                .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+        };
+        let modules: Vec<String> = modules.iter().map(|m| name(m)).collect();
         Ok(BootLog {
             serial: o.log,
             command: format!(
-                "cargo xtask run --root {} {} (kernel::boot: qemu-system-x86_64 -machine pc {cpu} -m {}M)",
-                root.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned()),
-                modules
-                    .iter()
-                    .map(|m| format!("--module {}", m.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned())))
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                "kernel::boot(root task {}, modules {}): qemu-system-x86_64 -machine pc \
+                 {cpu} -m {}M -kernel bilby-kernel -initrd <root task and modules>",
+                name(root),
+                modules.join(", "),
                 opts.memory_mib
             ),
         })
