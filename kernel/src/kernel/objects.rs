@@ -79,20 +79,22 @@ pub fn set_registers(frame: &mut ThreadFrame, r: &UserRegisters) -> Result<(), S
 }
 
 /// Loads a thread's registers from a frame in physical memory (a UTCB's
-/// exception message), with the checks of [`set_registers`] made on the
-/// source first so that a refused frame leaves the thread untouched.
+/// exception message), with the checks of [`set_registers`]. A refused
+/// frame leaves the thread with `rip`, `rsp` and the segment bases zeroed,
+/// so that resuming it later can only fault in user mode.
 pub fn load_registers(frame: &mut ThreadFrame, pa: u64) -> Result<(), Status> {
-    use core::mem::offset_of;
-    let field = |off: usize| crate::arch::phys::read_u64(pa + off as u64);
-    if field(offset_of!(UserRegisters, rip)) >= USER_SPACE_END
-        || field(offset_of!(UserRegisters, rsp)) >= USER_SPACE_END
-        || field(offset_of!(UserRegisters, fs_base)) >= USER_SPACE_END
-        || field(offset_of!(UserRegisters, gs_base)) >= USER_SPACE_END
-    {
-        return Err(Status::InvalidAddress);
-    }
     crate::arch::phys::read_registers(pa, &mut frame.regs);
     let f = &mut frame.regs;
+    // USER_SPACE_END is a power of two: any bad value keeps a high bit set.
+    const _: () = assert!(USER_SPACE_END.is_power_of_two());
+    if (f.rip | f.rsp | f.fs_base | f.gs_base) >= USER_SPACE_END {
+        f.rip = 0;
+        f.rsp = 0;
+        f.fs_base = 0;
+        f.gs_base = 0;
+        frame.full_restore = 1;
+        return Err(Status::InvalidAddress);
+    }
     f.rflags = (f.rflags & USER_RFLAGS_MASK) | USER_RFLAGS_FIXED;
     frame.full_restore = u64::from(f.rcx != f.rip || f.r11 != f.rflags);
     Ok(())
