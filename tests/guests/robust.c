@@ -161,6 +161,13 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
               : label == BILBY_EXCEPTION_KIND_PAGE_FAULT ? "page fault"
                                                          : "CPU exception",
               e->vector, attempt == 4 || attempt >= 5 ? e->regs.rip : e->fault_address);
+    if (attempt == 4) {
+      /* A Resume reply with a kernel rip is refused; the thread stays stopped. */
+      utcb->exception.regs.rip = 0xffffffff80100000ull;
+      msg.tag = bilby_tag(BILBY_REPLY_LABEL_RESUME, 0);
+      EXPECT(bilby_ipc_reply(&msg), BILBY_STATUS_INVALID_ADDRESS);
+      continue;
+    }
     /* Leave it stopped: a reply that is not Resume. */
     msg.tag = bilby_tag(1, 0);
     EXPECT(bilby_ipc_reply(&msg), BILBY_STATUS_OK);
