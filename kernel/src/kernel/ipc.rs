@@ -7,6 +7,12 @@
 //! the receiver. Exception IPC is a call the kernel makes on a thread's
 //! behalf: the whole register frame goes into the receiver's UTCB, and the
 //! reply's label says whether the thread resumes.
+//!
+//! The common cases have fast paths (`fast_call`, `fast_reply_recv`,
+//! `fast_syscall_exception`) that check every condition first and change
+//! nothing unless they can finish; anything unusual takes the general path.
+//! Neither ever trusts a register: every capability, tag and frame is
+//! checked on both.
 
 use super::{objects, sched, Exception, Kernel, State};
 use crate::arch;

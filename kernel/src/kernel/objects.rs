@@ -1,4 +1,6 @@
-//! Creating and destroying tasks, threads and endpoints.
+//! Creating and destroying tasks, threads and endpoints, and the checks on
+//! register frames that come from user space (they must never make the
+//! kernel's exit path fault: canonical user `rip`, `rsp` and bases only).
 
 use super::{cspace, memory, sched, Kernel, State, MAX_ENDPOINTS};
 use crate::arch::{ThreadFrame, USER_RFLAGS_FIXED, USER_RFLAGS_MASK};
