@@ -16,6 +16,7 @@ use bilby_abi::{
 };
 use bilby_kernel::cap::Cap;
 use bilby_kernel::elf::{self, ElfError};
+use bilby_kernel::frames::Ranges;
 use bilby_kernel::{bundle, pvh};
 use core::mem::{offset_of, size_of};
 
@@ -82,33 +83,28 @@ pub fn boot(k: &mut Kernel, start_info_pa: u64) -> ! {
             (b + len + PAGE_SIZE - 1) & !(PAGE_SIZE - 1),
         );
     }
-    let mut ranges = [(0u64, 0u64); MAX_RANGES];
-    let mut nranges = 0;
-    let mut ram_total = 0;
+    let mut ranges = Ranges::<MAX_RANGES>::new();
     for i in 0..u64::from(si.memmap_entries) {
         let mut b = [0u8; pvh::MEMMAP_ENTRY_SIZE];
         arch::phys::read_bytes(si.memmap_paddr + i * pvh::MEMMAP_ENTRY_SIZE as u64, &mut b);
         let e = pvh::parse_memory_entry(&b);
-        if e.kind != pvh::MEMMAP_RAM {
-            continue;
+        if e.kind == pvh::MEMMAP_RAM {
+            let end = e
+                .addr
+                .saturating_add(e.size)
+                .min(arch::phys::DIRECT_MAP_SIZE);
+            ranges.add_ram(e.addr, end, 0x10_0000, &reserved);
         }
-        let start = ((e.addr.max(0x10_0000)) + PAGE_SIZE - 1) & !(PAGE_SIZE - 1);
-        let end = (e.addr + e.size).min(arch::phys::DIRECT_MAP_SIZE) & !(PAGE_SIZE - 1);
-        if start >= end {
-            continue;
-        }
-        ram_total += end - start;
-        subtract(&mut ranges, &mut nranges, start, end, &reserved);
     }
-    for &(s, e) in &ranges[..nranges] {
+    for &(s, e) in ranges.as_slice() {
         if memory::add_pool(k, PoolKind::Free, s, e).is_none() {
             break;
         }
     }
     kprintln!(
-        "memory: {} KiB RAM above 1 MiB, {} free regions",
-        Dec(ram_total / 1024),
-        Dec(nranges as u64)
+        "memory: {} KiB free above 1 MiB in {} regions",
+        Dec(ranges.total() / 1024),
+        Dec(ranges.as_slice().len() as u64)
     );
 
     arch::io::pic_init();
@@ -446,32 +442,6 @@ fn largest_pool(k: &Kernel) -> u16 {
         }
     }
     best as u16
-}
-
-fn subtract(
-    out: &mut [(u64, u64); MAX_RANGES],
-    n: &mut usize,
-    start: u64,
-    end: u64,
-    reserved: &[(u64, u64)],
-) {
-    let Some((&(rs, re), rest)) = reserved.split_first() else {
-        if *n < out.len() && start < end {
-            out[*n] = (start, end);
-            *n += 1;
-        }
-        return;
-    };
-    if re <= start || rs >= end || rs == re {
-        subtract(out, n, start, end, rest);
-        return;
-    }
-    if start < rs {
-        subtract(out, n, start, rs, rest);
-    }
-    if re < end {
-        subtract(out, n, re, end, rest);
-    }
 }
 
 /// TSC ticks per second, measured against 10 ms of the PIT.
