@@ -7,3 +7,4 @@ _start:
     and $-16, %rsp
     call guest_start
 1:  jmp 1b
+    .section .note.GNU-stack, "", @progbits
