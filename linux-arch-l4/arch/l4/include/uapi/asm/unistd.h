@@ -1,5 +1,3 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
-/* Linux on Bilby uses the generic system-call table (scripts/syscall.tbl). */
-#define __ARCH_WANT_SYS_CLONE
-#define __ARCH_WANT_NEW_STAT
+/* System-call numbers: the x86_64 ones (arch/x86/entry/syscalls/syscall_64.tbl). */
 #include <asm/unistd_64.h>
