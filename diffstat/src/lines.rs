@@ -357,16 +357,45 @@ pub fn count_lines(data: &[u8]) -> usize {
     n + usize::from(!data.is_empty() && data[data.len() - 1] != b'\n')
 }
 
+/// Length of the common prefix of two equally long slices, compared in
+/// 64-byte blocks (memcmp) before the byte that differs is looked for.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 64;
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + BLOCK <= n && a[i..i + BLOCK] == b[i..i + BLOCK] {
+        i += BLOCK;
+    }
+    i + a[i..n]
+        .iter()
+        .zip(&b[i..n])
+        .position(|(x, y)| x != y)
+        .unwrap_or(n - i)
+}
+
+/// Length of the common suffix of two equally long slices.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 64;
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let mut k = 0; // bytes known equal at the end
+    while k + BLOCK <= n && a[n - k - BLOCK..n - k] == b[n - k - BLOCK..n - k] {
+        k += BLOCK;
+    }
+    k + a[..n - k]
+        .iter()
+        .rev()
+        .zip(b[..n - k].iter().rev())
+        .position(|(x, y)| x != y)
+        .unwrap_or(n - k)
+}
+
 /// Common leading and trailing whole lines of `a` and `b`, found on bytes
 /// (no hashing), limited as `xdl_trim_ends` limits them. Returns
 /// (prefix lines, prefix bytes, suffix lines, suffix bytes).
 fn trim_ends(a: &[u8], b: &[u8], na: usize, nb: usize) -> (usize, usize, usize, usize) {
     let lim = a.len().min(b.len());
-    let first_diff = a[..lim]
-        .iter()
-        .zip(&b[..lim])
-        .position(|(x, y)| x != y)
-        .unwrap_or(lim);
+    let first_diff = common_prefix(&a[..lim], &b[..lim]);
     // Whole lines before the first difference: those whose '\n' lies before it.
     let (pre_lines, pre_bytes) = match memchr::memrchr(b'\n', &a[..first_diff]) {
         Some(nl) => (memchr::memchr_iter(b'\n', &a[..=nl]).count(), nl + 1),
@@ -376,13 +405,10 @@ fn trim_ends(a: &[u8], b: &[u8], na: usize, nb: usize) -> (usize, usize, usize, 
     if max_suf == 0 {
         return (pre_lines, pre_bytes, 0, 0);
     }
-    let same_tail = a
-        .iter()
-        .rev()
-        .zip(b.iter().rev())
-        .take(lim - pre_bytes)
-        .position(|(x, y)| x != y)
-        .unwrap_or(lim - pre_bytes);
+    let same_tail = common_suffix(
+        &a[a.len() - (lim - pre_bytes)..],
+        &b[b.len() - (lim - pre_bytes)..],
+    );
     // Lines that start inside the equal tail (line starts are the same in
     // both files there, except at the tail's first byte, checked apart).
     let (ta, tb) = (a.len() - same_tail, b.len() - same_tail);

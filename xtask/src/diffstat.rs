@@ -414,6 +414,51 @@ pub fn bench(args: &[String]) -> Result<()> {
         "loadavg_before": load_before.trim(),
         "loadavg_after": load_after.trim(),
     });
+    let out_dir = util::root().join("bench/diffstat");
+    std::fs::create_dir_all(&out_dir)?;
+    // Keep a short history of earlier runs: on a shared machine one run's
+    // wall times say as much about the neighbours as about the tools.
+    let previous: Option<serde_json::Value> = std::fs::read(out_dir.join("REPORT.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let mut history: Vec<serde_json::Value> = match &previous {
+        Some(p) if p["history"].is_array() => p["history"].as_array().cloned().unwrap_or_default(),
+        // A report from before the history was kept: carry its medians over.
+        Some(p) => {
+            let m = |i: usize, k: &str| p["configs"][i]["median"][k].as_f64();
+            let cpu = |i: usize| Some(m(i, "user_s")? + m(i, "sys_s")?);
+            match (
+                m(0, "wall_s"),
+                cpu(0),
+                m(2, "wall_s"),
+                cpu(2),
+                m(3, "wall_s"),
+            ) {
+                (Some(gw), Some(gc), Some(ow), Some(oc), Some(rw)) => vec![serde_json::json!({
+                    "date": "earlier run",
+                    "loadavg_before": p["machine"]["loadavg_before"],
+                    "git_wall_s": gw, "git_cpu_s": gc,
+                    "exact_wall_s": ow, "exact_cpu_s": oc, "renames_wall_s": rw,
+                })],
+                _ => Vec::new(),
+            }
+        }
+        None => Vec::new(),
+    };
+    let summary = |i: usize| results[i].median.map(|m| (m.wall_s, m.user_s + m.sys_s));
+    if let (Some((gw, gc)), Some((ow, oc)), Some((rw, _))) = (summary(0), summary(2), summary(3)) {
+        history.push(serde_json::json!({
+            "date": command_output(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"])),
+            "loadavg_before": load_before.trim(),
+            "git_wall_s": gw,
+            "git_cpu_s": gc,
+            "exact_wall_s": ow,
+            "exact_cpu_s": oc,
+            "renames_wall_s": rw,
+        }));
+    }
+    let keep = history.len().saturating_sub(10);
+    history.drain(..keep);
     let json = serde_json::json!({
         "benchmark": "bilby-diffstat vs git diff --no-index --numstat",
         "trees": [a, b],
@@ -421,9 +466,8 @@ pub fn bench(args: &[String]) -> Result<()> {
         "machine": machine,
         "exact_output_identical_to_git_minimal": exact_same,
         "configs": results,
+        "history": history,
     });
-    let out_dir = util::root().join("bench/diffstat");
-    std::fs::create_dir_all(&out_dir)?;
     std::fs::write(
         out_dir.join("REPORT.json"),
         serde_json::to_string_pretty(&json)? + "\n",
@@ -507,6 +551,24 @@ fn render_bench(json: &serde_json::Value, results: &[Config], runs: usize) -> St
          `git diff --no-index --numstat --minimal --no-renames`: **{}**.\n\n",
         json["exact_output_identical_to_git_minimal"]
     ));
+    if let Some(h) = json["history"].as_array().filter(|h| h.len() > 1) {
+        s.push_str("Recent runs of this benchmark (medians; the load average shows how busy the shared machine was):\n\n");
+        s.push_str("| date | load avg before | git default wall s | exact wall s | wall ratio | CPU ratio | with renames wall s |\n|---|---|---:|---:|---:|---:|---:|\n");
+        for r in h {
+            let f = |k: &str| r[k].as_f64().unwrap_or(f64::NAN);
+            s.push_str(&format!(
+                "| {} | `{}` | {:.2} | {:.2} | {:.2}× | {:.2}× | {:.2} |\n",
+                r["date"].as_str().unwrap_or("?"),
+                r["loadavg_before"].as_str().unwrap_or("?"),
+                f("git_wall_s"),
+                f("exact_wall_s"),
+                f("exact_wall_s") / f("git_wall_s"),
+                f("exact_cpu_s") / f("git_cpu_s"),
+                f("renames_wall_s"),
+            ));
+        }
+        s.push('\n');
+    }
     s.push_str("Commands (run in `target/linux-trees/`):\n\n");
     for r in results {
         s.push_str(&format!("- {}: `{}`\n", r.name, r.command));
