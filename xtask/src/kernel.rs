@@ -611,8 +611,19 @@ struct Scenario {
     markers: &'static [&'static str],
     /// What the scenario proves.
     proves: &'static str,
-    /// Also pass malformed modules made from a good image.
-    malformed: bool,
+    /// Broken images made from the last good guest.
+    malformed: Malformed,
+}
+
+/// Which broken images a scenario adds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Malformed {
+    /// None.
+    No,
+    /// Truncated, wrong-machine and foreign-ABI modules after the guests.
+    Modules,
+    /// A foreign-ABI image as the root task (the guests are not booted).
+    Root,
 }
 
 const SCENARIOS: &[Scenario] = &[
@@ -622,7 +633,7 @@ const SCENARIOS: &[Scenario] = &[
         exit_code: 0,
         markers: &["bilby: Bilby microkernel", "bilby: boot complete"],
         proves: "the kernel boots through PVH, reaches long mode, prints and exits",
-        malformed: false,
+        malformed: Malformed::No,
     },
     Scenario {
         name: "hello",
@@ -635,7 +646,7 @@ const SCENARIOS: &[Scenario] = &[
             "shutdown requested",
         ],
         proves: "a C root task loads from the bundle, runs in user mode, and its hypercalls work",
-        malformed: false,
+        malformed: Malformed::No,
     },
     Scenario {
         name: "personality",
@@ -651,7 +662,7 @@ const SCENARIOS: &[Scenario] = &[
             "one virtualized syscall = 4 mode switches, 2 address-space switches",
         ],
         proves: "a virtualized C app's Linux-numbered syscalls become exception IPC served by a C personality; one costs 4 mode and 2 address-space switches",
-        malformed: false,
+        malformed: Malformed::No,
     },
     Scenario {
         name: "counters",
@@ -664,7 +675,7 @@ const SCENARIOS: &[Scenario] = &[
             "counters: all switch counts as designed",
         ],
         proves: "kernel counters: null hypercall = 2/0, IPC call+reply = 4/2, virtualized syscall = 4/2 (mode/address-space switches)",
-        malformed: false,
+        malformed: Malformed::No,
     },
     Scenario {
         name: "memory",
@@ -678,7 +689,7 @@ const SCENARIOS: &[Scenario] = &[
             "memory: all delegation checks passed",
         ],
         proves: "page faults reach the pager as IPC and MapAndResume maps; map shares frames; unmap is recursive over derived mappings; grant moves pages",
-        malformed: false,
+        malformed: Malformed::No,
     },
     Scenario {
         name: "threads",
@@ -693,7 +704,7 @@ const SCENARIOS: &[Scenario] = &[
             "threads: all checks passed",
         ],
         proves: "user SSE state survives kernel entries and task switches; 64-word UTCB messages; timer preemption round robin; periodic user timer messages",
-        malformed: false,
+        malformed: Malformed::No,
     },
     Scenario {
         name: "rust",
@@ -704,7 +715,7 @@ const SCENARIOS: &[Scenario] = &[
             "rust: wrappers work: errors map to Status, counters read (4 mode switches around a nop)",
         ],
         proves: "a Rust root task built on the bilby-hypercalls wrappers runs and gets the documented results",
-        malformed: false,
+        malformed: Malformed::No,
     },
     Scenario {
         name: "robust",
@@ -731,7 +742,18 @@ const SCENARIOS: &[Scenario] = &[
             "all held",
         ],
         proves: "malformed modules are refused with a message; bad arguments give error codes; no access to kernel or other tasks' memory; no hypercalls from virtualized threads; #UD/#DE/#GP reach the handler; no handler stops the thread; 100,000 random hypercalls survived",
-        malformed: true,
+        malformed: Malformed::Modules,
+    },
+    Scenario {
+        name: "bad_root",
+        guests: &["hello"],
+        exit_code: 0x7c,
+        markers: &[
+            "module bad_abi.elf refused: built for ABI 99.",
+            "cannot start without a root task",
+        ],
+        proves: "a root task built for another ABI major is refused with a clear message and exit code 0x7c",
+        malformed: Malformed::Root,
     },
 ];
 
@@ -775,12 +797,17 @@ fn malformed_modules(good: &Path) -> Result<Vec<PathBuf>> {
 
 fn run_scenario(s: &Scenario, accel: Accel) -> Result<()> {
     let mut guests = build_guests(s.guests)?;
-    if s.malformed {
+    if s.malformed != Malformed::No {
         let good = guests
             .last()
             .context("malformed modules need a guest")?
             .clone();
-        guests.extend(malformed_modules(&good)?);
+        let bad = malformed_modules(&good)?;
+        if s.malformed == Malformed::Root {
+            guests = vec![bad[2].clone()];
+        } else {
+            guests.extend(bad);
+        }
     }
     let mut opts = BootOptions::new(accel);
     opts.timeout = Duration::from_secs(if accel == Accel::Tcg { 120 } else { 60 });
