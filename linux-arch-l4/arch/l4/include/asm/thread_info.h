@@ -11,7 +11,6 @@
 
 struct thread_info {
 	unsigned long flags;		/* TIF_* bits */
-	unsigned long syscall_work;	/* SYSCALL_WORK_* bits */
 	int preempt_count;
 };
 
