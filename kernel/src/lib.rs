@@ -10,6 +10,7 @@
 pub mod bundle;
 pub mod cap;
 pub mod elf;
+pub mod exit;
 pub mod frames;
 pub mod mapdb;
 pub mod pvh;

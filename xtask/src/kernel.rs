@@ -21,10 +21,9 @@ use std::time::{Duration, Instant};
 
 use crate::util;
 
-/// QEMU exit code the kernel uses after a panic (`kernel/src/kernel/console.rs`).
-pub const EXIT_KERNEL_PANIC: u32 = 0x7d;
-/// QEMU exit code the kernel uses when no thread can ever run again.
-pub const EXIT_IDLE_FOREVER: u32 = 0x7e;
+pub use bilby_kernel::exit::KERNEL_PANIC as EXIT_KERNEL_PANIC;
+/// Exit codes the kernel writes itself (panic, idle forever, bad root).
+pub use bilby_kernel::exit::{BAD_ROOT as EXIT_BAD_ROOT, IDLE_FOREVER as EXIT_IDLE_FOREVER};
 
 /// How QEMU runs the guest CPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +123,7 @@ impl BootOutcome {
         match (self.exit_code, self.qemu_status) {
             (Some(EXIT_KERNEL_PANIC), _) => "kernel panic".into(),
             (Some(EXIT_IDLE_FOREVER), _) => "no runnable thread left (idle forever)".into(),
+            (Some(EXIT_BAD_ROOT), _) => "no root task could be loaded".into(),
             (Some(c), _) => format!("exit code {c}"),
             (None, Some(s)) => format!("QEMU exited with status {s} without isa-debug-exit"),
             (None, None) => "QEMU was killed by a signal".into(),
@@ -747,7 +747,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "bad_root",
         guests: &["hello"],
-        exit_code: 0x7c,
+        exit_code: EXIT_BAD_ROOT,
         markers: &[
             "module bad_abi.elf refused: built for ABI 99.",
             "cannot start without a root task",

@@ -4,10 +4,7 @@
 use crate::arch;
 use core::fmt::{self, Write};
 
-/// QEMU exit code (through isa-debug-exit) after a kernel panic.
-pub const EXIT_KERNEL_PANIC: u32 = 0x7d;
-/// QEMU exit code when no thread can ever run again.
-pub const EXIT_IDLE_FOREVER: u32 = 0x7e;
+use bilby_kernel::exit::KERNEL_PANIC as EXIT_KERNEL_PANIC;
 
 /// A `fmt::Write` sink for the serial port.
 #[derive(Debug)]

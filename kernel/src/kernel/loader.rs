@@ -16,6 +16,7 @@ use bilby_abi::{
 };
 use bilby_kernel::cap::Cap;
 use bilby_kernel::elf::{self, ElfError};
+use bilby_kernel::exit::BAD_ROOT as EXIT_BAD_ROOT;
 use bilby_kernel::frames::Ranges;
 use bilby_kernel::{bundle, pvh};
 use core::mem::{offset_of, size_of};
@@ -28,8 +29,6 @@ pub const STACK_PAGES: u64 = 16;
 pub const UTCB_VADDR: u64 = 0x0000_7fff_fffe_0000;
 /// Where the root task finds its boot-info page (also in `rdi` at start).
 pub const BOOT_INFO_VADDR: u64 = 0x0000_7fff_ffff_0000;
-/// QEMU exit code when the root task cannot be loaded.
-pub const EXIT_BAD_ROOT: u32 = 0x7c;
 /// Timer interrupt rate.
 pub const TICK_HZ: u64 = 100;
 

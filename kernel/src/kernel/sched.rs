@@ -3,7 +3,8 @@
 
 use super::{Kernel, State};
 use crate::arch;
-use crate::kernel::console::{kprintln, EXIT_IDLE_FOREVER};
+use crate::kernel::console::kprintln;
+use bilby_kernel::exit::IDLE_FOREVER as EXIT_IDLE_FOREVER;
 use bilby_kernel::queue::NONE;
 
 /// Puts a thread into the ready queue.
