@@ -216,7 +216,8 @@ pub struct Size {
     pub bytes: u64,
 }
 
-/// Measures the text files under `prefixes` in `tree`.
+/// Measures the hand-written text files under `prefixes` in `tree`
+/// (binary and generated files are left out, as they are from churn).
 pub fn measure(tree: &Tree, prefixes: &[String]) -> Result<Size> {
     let entries = tree.entries()?;
     let picked: Vec<_> = entries
@@ -229,16 +230,19 @@ pub fn measure(tree: &Tree, prefixes: &[String]) -> Result<Size> {
             || tree.thread_repo(),
             |repo, e| {
                 let data = tree.read(e, repo.as_ref())?;
+                // Like churn, size counts hand-written text only.
+                if crate::compare::is_binary(&data)
+                    || crate::classify::generated_reason(&e.path, &data).is_some()
+                {
+                    return Ok(Size::default());
+                }
                 let mut s = Size {
                     files: 1,
                     bytes: data.len() as u64,
                     ..Size::default()
                 };
-                if !crate::compare::is_binary(&data) {
-                    let lines = split_lines(&data);
-                    for c in classify_lines(lang_of(&e.path), &lines) {
-                        s.lines.add(c);
-                    }
+                for c in classify_lines(lang_of(&e.path), &split_lines(&data)) {
+                    s.lines.add(c);
                 }
                 Ok(s)
             },
