@@ -218,6 +218,11 @@ fn run(cli: &Cli) -> Result<()> {
         chart::churn_svg(svg, &steps)?;
     }
     if cli.numstat {
+        // numstat lines stay byte-compatible with git's, so the algorithm
+        // goes to a terminal's stderr instead of into the report.
+        if !cli.quiet && std::io::stderr().is_terminal() {
+            eprintln!("bilby-diffstat: algorithm: {}", opts.algorithm.describe());
+        }
         output::write_numstat(&mut out, &cmp)?;
     } else if cli.json {
         if reports.is_empty() {
