@@ -13,5 +13,6 @@ pub mod elf;
 pub mod exit;
 pub mod frames;
 pub mod mapdb;
+pub mod pool;
 pub mod pvh;
 pub mod queue;

@@ -421,13 +421,7 @@ fn copy_image(k: &mut Kernel, pool: u16, data: &[u8]) -> Option<u16> {
 /// returns (base, pages).
 fn copy_aligned(k: &mut Kernel, pool: u16, data: &[u8]) -> Option<(u64, u64)> {
     let pages = (data.len() as u64).div_ceil(PAGE_SIZE).max(1);
-    let p = k.pools[pool as usize];
-    if p.next + pages * PAGE_SIZE > p.end {
-        return None;
-    }
-    let base = p.next;
-    k.pools[pool as usize].next += pages * PAGE_SIZE;
-    k.pools[pool as usize].available -= pages;
+    let base = memory::alloc_contiguous(k, pool, pages)?;
     arch::phys::zero(base, pages * PAGE_SIZE);
     arch::phys::write_bytes(base, data);
     Some((base, pages))

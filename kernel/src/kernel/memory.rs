@@ -11,86 +11,45 @@ use super::{Kernel, MAX_POOLS};
 use crate::arch;
 use bilby_abi::{Status, PAGE_SIZE, RIGHT_EXECUTE, RIGHT_WRITE, USER_SPACE_END, USER_SPACE_START};
 
-/// What a pool holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PoolKind {
-    /// Free frames, zeroed when allocated.
-    Free,
-    /// A boot module's image: mapped in place.
-    Module,
-}
+use bilby_kernel::pool::FrameLinks;
+pub use bilby_kernel::pool::{Pool, PoolKind};
 
-/// One pool of physical frames.
-#[derive(Clone, Copy, Debug)]
-pub struct Pool {
-    /// In use.
-    pub alive: bool,
-    /// What it holds.
-    pub kind: PoolKind,
-    /// First frame.
-    pub base: u64,
-    /// One past the last frame.
-    pub end: u64,
-    /// Bump pointer: frames from here to `end` were never handed out.
-    pub next: u64,
-    /// Most recently freed frame (its first word links to the next), or 0.
-    pub free_head: u64,
-    /// Frames available.
-    pub available: u64,
-}
+/// Free-list links in the frames themselves, through the direct map.
+struct PhysLinks;
 
-impl Pool {
-    /// An unused pool slot.
-    pub const EMPTY: Pool = Pool {
-        alive: false,
-        kind: PoolKind::Free,
-        base: 0,
-        end: 0,
-        next: 0,
-        free_head: 0,
-        available: 0,
-    };
+impl FrameLinks for PhysLinks {
+    fn read_link(&self, frame: u64) -> u64 {
+        arch::phys::read_u64(frame)
+    }
+    fn write_link(&mut self, frame: u64, next: u64) {
+        arch::phys::write_u64(frame, next);
+    }
 }
 
 /// Adds a pool over `[base, end)` (page aligned); returns its index.
 pub fn add_pool(k: &mut Kernel, kind: PoolKind, base: u64, end: u64) -> Option<u16> {
     let i = k.pools.iter().position(|p| !p.alive)?;
-    k.pools[i] = Pool {
-        alive: true,
-        kind,
-        base,
-        end,
-        next: if kind == PoolKind::Free { base } else { end },
-        free_head: 0,
-        available: if kind == PoolKind::Free {
-            (end - base) / PAGE_SIZE
-        } else {
-            0
-        },
-    };
+    k.pools[i] = Pool::new(kind, base, end);
     Some(i as u16)
 }
 
 /// Takes one zeroed frame from a free pool.
 pub fn alloc_frame(k: &mut Kernel, pool: u16) -> Result<u64, Status> {
-    let p = &mut k.pools[pool as usize];
+    let p = k
+        .pools
+        .get_mut(pool as usize)
+        .ok_or(Status::InvalidArgument)?;
     if !p.alive || p.kind != PoolKind::Free {
         return Err(Status::InvalidArgument);
     }
-    let frame = if p.free_head != 0 {
-        let f = p.free_head;
-        p.free_head = arch::phys::read_u64(f);
-        f
-    } else if p.next < p.end {
-        let f = p.next;
-        p.next += PAGE_SIZE;
-        f
-    } else {
-        return Err(Status::OutOfMemory);
-    };
-    p.available -= 1;
+    let frame = p.alloc(&PhysLinks).ok_or(Status::OutOfMemory)?;
     arch::phys::zero(frame, PAGE_SIZE);
     Ok(frame)
+}
+
+/// Takes `pages` contiguous frames (not zeroed) from a free pool.
+pub fn alloc_contiguous(k: &mut Kernel, pool: u16, pages: u64) -> Option<u64> {
+    k.pools.get_mut(pool as usize)?.alloc_contiguous(pages)
 }
 
 /// The free pool a frame came from, if any (module images carved out of a
@@ -98,23 +57,20 @@ pub fn alloc_frame(k: &mut Kernel, pool: u16) -> Result<u64, Status> {
 pub fn pool_of(k: &Kernel, frame: u64) -> Option<u16> {
     if k.pools
         .iter()
-        .any(|p| p.alive && p.kind == PoolKind::Module && frame >= p.base && frame < p.end)
+        .any(|p| p.kind == PoolKind::Module && p.contains(frame))
     {
         return None;
     }
     k.pools
         .iter()
-        .position(|p| p.alive && p.kind == PoolKind::Free && frame >= p.base && frame < p.end)
+        .position(|p| p.kind == PoolKind::Free && p.contains(frame))
         .map(|i| i as u16)
 }
 
 /// Returns a frame to the free pool it came from (module frames stay).
 pub fn free_frame(k: &mut Kernel, frame: u64) {
     if let Some(i) = pool_of(k, frame) {
-        let p = &mut k.pools[i as usize];
-        arch::phys::write_u64(frame, p.free_head);
-        p.free_head = frame;
-        p.available += 1;
+        k.pools[i as usize].free(&mut PhysLinks, frame);
     }
 }
 
