@@ -163,6 +163,14 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
   RT_CHECK(bilby_cap_delete(bi->self_task, high_ep) == BILBY_STATUS_OK, "cap_delete");
   RT_CHECK(bilby_ipc_send(high_ep, &m) == BILBY_STATUS_INVALID_CAPABILITY, "deleted cap works");
   rt_printf("threads: a higher-priority thread preempts at once; send/receive; deleted cap gone\n");
+  /* 6. Destroying a task whose thread waits in an endpoint queue. */
+  RT_CHECK(bilby_task_destroy(worker->task_cap) == BILBY_STATUS_OK, "task_destroy");
+  RT_CHECK(bilby_thread_resume(worker->thread_cap) == BILBY_STATUS_INVALID_CAPABILITY,
+           "the destroyed thread's capability survived");
+  RT_CHECK(bilby_map_pages(worker->task_cap, STACK, STACK, 1, BILBY_RIGHT_READ) ==
+               BILBY_STATUS_INVALID_CAPABILITY,
+           "the destroyed task's capability survived");
+  rt_printf("threads: a task destroyed while its thread waited in IPC is gone, capabilities too\n");
   rt_printf("threads: all checks passed\n");
   rt_shutdown(control, 0);
 }

@@ -701,6 +701,7 @@ const SCENARIOS: &[Scenario] = &[
             "threads: two spinning threads of equal priority both ran (timer preemption)",
             "threads: three periodic timer messages, times growing",
             "threads: a higher-priority thread preempts at once; send/receive; deleted cap gone",
+            "threads: a task destroyed while its thread waited in IPC is gone, capabilities too",
             "threads: all checks passed",
         ],
         proves: "user SSE state survives kernel entries and task switches; 64-word UTCB messages; timer preemption round robin; periodic user timer messages",
