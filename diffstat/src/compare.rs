@@ -26,6 +26,8 @@ pub struct Options {
     pub classify: bool,
     /// Ports whose `CONFIG_` conditionals are counted per file.
     pub ports: Vec<crate::port::PortSpec>,
+    /// Lines differing only in whitespace are equal (`git diff -w`).
+    pub ignore_all_space: bool,
 }
 
 impl Default for Options {
@@ -36,6 +38,7 @@ impl Default for Options {
             rename_threshold: 50,
             classify: true,
             ports: Vec::new(),
+            ignore_all_space: false,
         }
     }
 }
@@ -298,7 +301,7 @@ fn compare_pair(
         (Some(_), None) => Status::Removed,
         (None, None) => return Ok(None),
     };
-    Ok(Some(file_stat(
+    let st = file_stat(
         pair.old.map(|e| e.path.clone()),
         pair.new.map(|e| e.path.clone()),
         status,
@@ -307,7 +310,20 @@ fn compare_pair(
         a.as_deref().unwrap_or(b""),
         b.as_deref().unwrap_or(b""),
         opts,
-    )))
+    );
+    // As git does: a modified file whose changes all vanish under -w, with
+    // its mode unchanged, is not listed.
+    let same_kind = pair.old.map(|e| e.kind) == pair.new.map(|e| e.kind);
+    if opts.ignore_all_space
+        && st.status == Status::Modified
+        && same_kind
+        && !st.binary
+        && st.added == 0
+        && st.removed == 0
+    {
+        return Ok(None);
+    }
+    Ok(Some(st))
 }
 
 /// Computes all counts of one file pair (either side may be empty).
@@ -362,13 +378,21 @@ pub fn file_stat(
     if st.binary || a == b {
         return st;
     }
-    if !opts.classify && opts.algorithm == Algorithm::Minimal && opts.ports.is_empty() {
+    if !opts.classify
+        && opts.algorithm == Algorithm::Minimal
+        && opts.ports.is_empty()
+        && !opts.ignore_all_space
+    {
         (st.added, st.removed) = lines::count_minimal(a, b);
         return st;
     }
     let la = lines::split_lines(a);
     let lb = lines::split_lines(b);
-    let d = lines::diff(&la, &lb, opts.algorithm);
+    let d = if opts.ignore_all_space {
+        lines::diff_ignoring_space(&la, &lb, opts.algorithm)
+    } else {
+        lines::diff(&la, &lb, opts.algorithm)
+    };
     st.added = d.count_added();
     st.removed = d.count_removed();
     let path = st.path().to_vec();

@@ -136,10 +136,31 @@ impl LineDiff {
 /// Diffs two line lists with `algo`.
 pub fn diff(old: &[&[u8]], new: &[&[u8]], algo: Algorithm) -> LineDiff {
     let (a, b, classes) = intern(old, new);
+    diff_ids(&a, &b, classes, algo)
+}
+
+/// git's whitespace for `-w` (its own `isspace`: no \v or \f).
+fn git_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// Like [`diff`], but lines that differ only in whitespace are equal, as
+/// with `git diff -w` (`--ignore-all-space`).
+pub fn diff_ignoring_space(old: &[&[u8]], new: &[&[u8]], algo: Algorithm) -> LineDiff {
+    let squash = |l: &&[u8]| -> Vec<u8> { l.iter().copied().filter(|&c| !git_space(c)).collect() };
+    let sa: Vec<Vec<u8>> = old.iter().map(squash).collect();
+    let sb: Vec<Vec<u8>> = new.iter().map(squash).collect();
+    let ra: Vec<&[u8]> = sa.iter().map(|v| &v[..]).collect();
+    let rb: Vec<&[u8]> = sb.iter().map(|v| &v[..]).collect();
+    let (a, b, classes) = intern(&ra, &rb);
+    diff_ids(&a, &b, classes, algo)
+}
+
+fn diff_ids(a: &[u32], b: &[u32], classes: u32, algo: Algorithm) -> LineDiff {
     match algo {
-        Algorithm::Minimal => diff_minimal(&a, &b, classes),
-        Algorithm::Myers => diff_imara(&a, &b, classes, imara_diff::Algorithm::Myers),
-        Algorithm::Histogram => diff_imara(&a, &b, classes, imara_diff::Algorithm::Histogram),
+        Algorithm::Minimal => diff_minimal(a, b, classes),
+        Algorithm::Myers => diff_imara(a, b, classes, imara_diff::Algorithm::Myers),
+        Algorithm::Histogram => diff_imara(a, b, classes, imara_diff::Algorithm::Histogram),
     }
 }
 

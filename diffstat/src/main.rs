@@ -45,6 +45,11 @@ struct Cli {
     #[arg(long, value_enum, default_value_t = Algorithm::Minimal)]
     algorithm: Algorithm,
 
+    /// Ignore whitespace when comparing lines (`git diff -w`); whitespace-only
+    /// changes are then not counted at all.
+    #[arg(short = 'w', long)]
+    ignore_all_space: bool,
+
     /// Do not pair removed with added files as renames.
     #[arg(long)]
     no_renames: bool,
@@ -183,6 +188,7 @@ fn run(cli: &Cli) -> Result<()> {
         rename_threshold: cli.rename_threshold,
         classify: !cli.numstat,
         ports: ports.clone(),
+        ignore_all_space: cli.ignore_all_space,
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

@@ -92,6 +92,14 @@ fn edit(r: &mut Rng, data: &[u8]) -> Vec<u8> {
                     lines[k] = line(r);
                 }
             }
+            4 if r.chance(50) => {
+                // Re-space lines: changes that vanish under -w.
+                for k in at..(at + run).min(lines.len()) {
+                    let l = &mut lines[k];
+                    let pos = r.below(l.len() as u64) as usize;
+                    l.insert(pos, if r.chance(50) { b' ' } else { b'\t' });
+                }
+            }
             _ => {
                 // Move a block elsewhere.
                 let end = (at + run).min(lines.len());
@@ -222,7 +230,7 @@ fn generate(seed: u64, root: &Path) {
     }
 }
 
-fn run_git(root: &Path) -> Vec<u8> {
+fn run_git(root: &Path, extra: &[&str]) -> Vec<u8> {
     let out = std::process::Command::new("git")
         .args([
             "diff",
@@ -230,9 +238,9 @@ fn run_git(root: &Path) -> Vec<u8> {
             "--numstat",
             "--minimal",
             "--no-renames",
-            "a",
-            "b",
         ])
+        .args(extra)
+        .args(["a", "b"])
         .current_dir(root)
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
@@ -246,10 +254,12 @@ fn run_git(root: &Path) -> Vec<u8> {
     out.stdout
 }
 
-fn run_tool(root: &Path) -> Vec<u8> {
+fn run_tool(root: &Path, extra: &[&str]) -> Vec<u8> {
     let out = Command::cargo_bin("bilby-diffstat")
         .unwrap()
-        .args(["--minimal", "--numstat", "--no-renames", "a", "b"])
+        .args(["--minimal", "--numstat", "--no-renames"])
+        .args(extra)
+        .args(["a", "b"])
         .current_dir(root)
         .output()
         .unwrap();
@@ -263,19 +273,28 @@ fn run_tool(root: &Path) -> Vec<u8> {
 
 #[test]
 fn numstat_equals_git_on_generated_trees() {
+    equals_git(&[], 40);
+}
+
+#[test]
+fn ignore_all_space_equals_git_w() {
+    equals_git(&["-w"], 20);
+}
+
+fn equals_git(extra: &[&str], default_seeds: u64) {
     let seeds: u64 = std::env::var("DIFFSTAT_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(40);
+        .unwrap_or(default_seeds);
     let mut lines = 0;
     for seed in 0..seeds {
         let t = tempfile::tempdir().unwrap();
         generate(seed, t.path());
-        let (g, ours) = (run_git(t.path()), run_tool(t.path()));
+        let (g, ours) = (run_git(t.path(), extra), run_tool(t.path(), extra));
         if g != ours {
             let keep = t.keep();
             panic!(
-                "seed {seed}: output differs from git (trees kept in {})\n--- git\n{}\n--- ours\n{}",
+                "seed {seed} {extra:?}: output differs from git (trees kept in {})\n--- git\n{}\n--- ours\n{}",
                 keep.display(),
                 String::from_utf8_lossy(&g),
                 String::from_utf8_lossy(&ours)
@@ -301,7 +320,7 @@ fn table_json_and_csv_agree_with_numstat_counts() {
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["schema"], "bilby-diffstat/1");
     assert_eq!(v["algorithm"], "minimal");
-    let numstat = String::from_utf8(run_tool(t.path())).unwrap();
+    let numstat = String::from_utf8(run_tool(t.path(), &[])).unwrap();
     let files = v["files"].as_array().unwrap();
     assert_eq!(files.len(), numstat.lines().count());
     for (f, l) in files.iter().zip(numstat.lines()) {
