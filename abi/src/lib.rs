@@ -52,8 +52,12 @@
 //! Messages travel through endpoints. A message is a [`MessageTag`] (label
 //! and word count) plus up to [`UTCB_MESSAGE_WORDS`] words; words 0–3 travel
 //! in `rdx`, `r10`, `r8`, `r9` (the register-only fast path), words 4 and up
-//! in the sender's [`Utcb::mr`], copied to the receiver's. The receiver also
-//! gets the badge of the capability the sender used, in `rdi`.
+//! in the sender's [`Utcb::mr`], copied to the receiver's. The kernel never
+//! reads or writes `mr[0..4]`: those words travel only in registers. The
+//! receiver also gets the badge of the capability the sender used, in `rdi`.
+//! Labels at or above [`KERNEL_LABEL_BASE`] belong to the kernel: `IpcCall`
+//! and `IpcSend` refuse them with [`Status::InvalidArgument`], so a receiver
+//! can trust them; replies may use them ([`ReplyLabel`]).
 //!
 //! ## Exception IPC
 //!
@@ -67,7 +71,22 @@
 //! resumes it; any other label leaves it stopped. Page faults go to the
 //! thread's pager in the same way with label [`ExceptionKind::PageFault`]
 //! and a [`PageFaultMessage`] in words 0–3; the pager may answer
-//! [`ReplyLabel::MapAndResume`] with a [`MapItem`] in words 0–3.
+//! [`ReplyLabel::MapAndResume`] with a [`MapItem`] in words 0–3. A
+//! `Syscall` message has 0 words (everything is in [`Utcb::exception`]); a
+//! `PageFault` message has its 4 words and the [`ExceptionMessage`] as well.
+//! The kernel checks a Resume frame before the thread runs again (a
+//! non-canonical or kernel `rip`, for one, is refused with
+//! [`Status::InvalidAddress`] and the thread stays stopped).
+//!
+//! ## Threads the kernel starts
+//!
+//! The root task and every boot module are loaded by the kernel. Their first
+//! thread starts with `rip` = the ELF entry, `rsp` =
+//! [`BootModule::stack_pointer`] (16-byte aligned), `rsi` = the thread's UTCB
+//! address and `rdi` = the [`BootInfo`] address for the root task (0 for
+//! modules, whose threads wait stopped until the root task resumes them).
+//! Every module gets an image capability, loadable or not;
+//! [`BootModule::status`] says why one got no task.
 #![no_std]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -170,7 +189,8 @@ pub enum Hypercall {
     DebugPutc = 2,
     /// Args: control cap, user pointer, length. Writes bytes to the console.
     DebugWrite = 3,
-    /// Args: control cap, exit code. Stops the machine (QEMU exit code).
+    /// Args: control cap, exit code (0–127; QEMU's `isa-debug-exit` makes
+    /// it `(code << 1) | 1`). Stops the machine.
     DebugShutdown = 4,
     /// Args: endpoint cap, tag, words 0–3. Sends and waits for the reply.
     /// Results: badge, reply tag, words 0–3.

@@ -130,7 +130,8 @@ enum BilbyHypercall
   BILBY_HYPERCALL_DEBUG_PUTC = 2,
   // Args: control cap, user pointer, length. Writes bytes to the console.
   BILBY_HYPERCALL_DEBUG_WRITE = 3,
-  // Args: control cap, exit code. Stops the machine (QEMU exit code).
+  // Args: control cap, exit code (0–127; QEMU's `isa-debug-exit` makes
+  // it `(code << 1) | 1`). Stops the machine.
   BILBY_HYPERCALL_DEBUG_SHUTDOWN = 4,
   // Args: endpoint cap, tag, words 0–3. Sends and waits for the reply.
   // Results: badge, reply tag, words 0–3.
