@@ -111,16 +111,27 @@ pub fn corpus_test(quick: bool) -> Result<()> {
     let bin = build_tool()?;
     let out = util::root().join("target/diffstat-corpus");
     std::fs::create_dir_all(&out)?;
+    // Exact counts, then the same with -w (git's whitespace rules).
+    for (name, extra) in [("minimal", &[][..]), ("minimal-w", &["-w"][..])] {
+        corpus_compare(&dir, &bin, &out, name, extra)?;
+    }
+    Ok(())
+}
+
+/// Runs both tools with `extra` options and requires identical numstat.
+fn corpus_compare(dir: &Path, bin: &Path, out: &Path, name: &str, extra: &[&str]) -> Result<()> {
     let (a, b) = (TREES[0].2, TREES[1].2);
-    let ours = out.join("bilby-diffstat.numstat");
-    let theirs = out.join("git.numstat");
+    let ours = out.join(format!("bilby-diffstat-{name}.numstat"));
+    let theirs = out.join(format!("git-{name}.numstat"));
     let t = Instant::now();
     let code = run_to_file(
         Command::new("nice")
             .args(["-n", "19"])
-            .arg(&bin)
-            .args(["--quiet", "--minimal", "--numstat", "--no-renames", a, b])
-            .current_dir(&dir),
+            .arg(bin)
+            .args(["--quiet", "--minimal", "--numstat", "--no-renames"])
+            .args(extra)
+            .args([a, b])
+            .current_dir(dir),
         &ours,
     )?;
     if code != 0 {
@@ -129,17 +140,17 @@ pub fn corpus_test(quick: bool) -> Result<()> {
     let ours_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let code = run_to_file(
-        git_cmd(&dir).args([
-            "-c",
-            "core.quotePath=true",
-            "diff",
-            "--no-index",
-            "--numstat",
-            "--minimal",
-            "--no-renames",
-            a,
-            b,
-        ]),
+        git_cmd(dir)
+            .args([
+                "-c",
+                "core.quotePath=true",
+                "diff",
+                "--no-index",
+                "--numstat",
+            ])
+            .args(["--minimal", "--no-renames"])
+            .args(extra)
+            .args([a, b]),
         &theirs,
     )?;
     if code != 1 {
@@ -165,17 +176,22 @@ pub fn corpus_test(quick: bool) -> Result<()> {
             })
             .unwrap_or_else(|| "one output is a prefix of the other".into());
         bail!(
-            "numstat differs from git's ({nx} vs {ny} lines); first difference at {first}; \
-             both outputs are in {}",
+            "{name}: numstat differs from git's ({nx} vs {ny} lines); first difference at \
+             {first}; both outputs are in {}",
             out.display()
         );
     }
     if ny < 1000 {
-        bail!("only {ny} numstat lines: the trees look wrong");
+        bail!("{name}: only {ny} numstat lines: the trees look wrong");
     }
     eprintln!(
-        "xtask: diffstat corpus: {ny} files, identical to git's numstat \
-         (bilby-diffstat {ours_s:.1}s, git {git_s:.1}s, both niced)"
+        "xtask: diffstat corpus ({name}{}): {ny} files, identical to git's numstat \
+         (bilby-diffstat {ours_s:.1}s, git {git_s:.1}s, both niced)",
+        if extra.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", extra.join(" "))
+        }
     );
     Ok(())
 }
