@@ -33,6 +33,7 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define EXIT_USAGE 121
@@ -55,6 +56,8 @@ struct thread {
 	int blocked;			/* waiting in IpcRecv or IpcSend */
 	uint32_t wait_endpoint;
 	int sending;			/* blocked in IpcSend (message in regs) */
+	int suspended;			/* stopped by ThreadSuspend; regs valid */
+	int ignore_sigstop;		/* a SIGSTOP of a suspension is still due */
 	struct user_regs_struct regs;	/* saved at the stop while blocked */
 	BilbyUserRegisters start_regs;	/* from ThreadExchangeRegisters */
 	uint32_t slot;
@@ -310,6 +313,63 @@ static void start_thread(struct thread *caller, struct user_regs_struct *cr, str
 	resume(tid);
 }
 
+static void to_bilby(const struct user_regs_struct *r, BilbyUserRegisters *b)
+{
+	b->rax = r->rax; b->rbx = r->rbx; b->rcx = r->rcx; b->rdx = r->rdx;
+	b->rsi = r->rsi; b->rdi = r->rdi; b->rbp = r->rbp; b->r8 = r->r8;
+	b->r9 = r->r9; b->r10 = r->r10; b->r11 = r->r11; b->r12 = r->r12;
+	b->r13 = r->r13; b->r14 = r->r14; b->r15 = r->r15; b->rip = r->rip;
+	b->rsp = r->rsp; b->rflags = r->eflags; b->fs_base = r->fs_base; b->gs_base = r->gs_base;
+}
+
+static void from_bilby(const BilbyUserRegisters *b, struct user_regs_struct *r)
+{
+	r->rax = b->rax; r->rbx = b->rbx; r->rcx = b->rcx; r->rdx = b->rdx;
+	r->rsi = b->rsi; r->rdi = b->rdi; r->rbp = b->rbp; r->r8 = b->r8;
+	r->r9 = b->r9; r->r10 = b->r10; r->r11 = b->r11; r->r12 = b->r12;
+	r->r13 = b->r13; r->r14 = b->r14; r->r15 = b->r15; r->rip = b->rip;
+	r->rsp = b->rsp; r->eflags = (b->rflags & 0xcd5) | 0x202;
+	r->fs_base = b->fs_base; r->gs_base = b->gs_base;
+}
+
+static int hypercall(struct thread *t, struct user_regs_struct *r);
+
+/*
+ * Stops a running thread of the task at an instruction boundary, as
+ * Bilby's ThreadSuspend does. A hypercall it makes meanwhile completes
+ * first (Bilby runs hypercalls to the end before anything else happens).
+ */
+static uint64_t suspend_thread(struct thread *x)
+{
+	struct user_regs_struct r;
+
+	if (syscall(SYS_tgkill, task_pid, x->tid, SIGSTOP))
+		die(EXIT_CRASH, "tgkill: %s", strerror(errno));
+	for (;;) {
+		int status = wait_for(x->tid);
+
+		if (WIFSTOPPED(status) && WSTOPSIG(status) == (SIGTRAP | 0x80)) {
+			get_regs(x->tid, &r);
+			if (!hypercall(x, &r))
+				die(EXIT_CRASH, "a thread blocked in IPC while being suspended");
+			set_regs(x->tid, &r);
+			x->ignore_sigstop = 1;
+			break;
+		}
+		if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP)
+			break;
+		if (status >> 16) {
+			resume(x->tid);
+			continue;
+		}
+		die(EXIT_CRASH, "thread %d got signal %d while being suspended", x->tid,
+		    WSTOPSIG(status));
+	}
+	get_regs(x->tid, &x->regs);
+	x->suspended = 1;
+	return BILBY_STATUS_OK;
+}
+
 /* Handles one hypercall of `t`; returns 1 if `t` may run on. */
 static int hypercall(struct thread *t, struct user_regs_struct *r)
 {
@@ -433,21 +493,28 @@ static int hypercall(struct thread *t, struct user_regs_struct *r)
 			return 1;
 		}
 		x = &threads[caps[a0].thread];
-		if (x->tid) {
-			/* Only not-yet-started threads: all Linux needs so far. */
-			set_result(r, BILBY_STATUS_NOT_SUPPORTED);
+		if (x->tid && !x->suspended) {
+			set_result(r, BILBY_STATUS_INVALID_STATE);
+			return 1;
+		}
+		BilbyUserRegisters now = x->start_regs, in;
+
+		if (x->tid)
+			to_bilby(&x->regs, &now);
+		if ((a2 & BILBY_EXREGS_WRITE) && read_mem(t->tid, a1, &in, sizeof(in))) {
+			set_result(r, BILBY_STATUS_INVALID_ADDRESS);
+			return 1;
+		}
+		if ((a2 & BILBY_EXREGS_READ) && write_mem(t->tid, a1, &now, sizeof(now))) {
+			set_result(r, BILBY_STATUS_INVALID_ADDRESS);
 			return 1;
 		}
 		if (a2 & BILBY_EXREGS_WRITE) {
-			if (read_mem(t->tid, a1, &x->start_regs, sizeof(x->start_regs))) {
-				set_result(r, BILBY_STATUS_INVALID_ADDRESS);
-				return 1;
+			x->start_regs = in;
+			if (x->tid) {
+				from_bilby(&in, &x->regs);
+				set_regs(x->tid, &x->regs);
 			}
-		}
-		if ((a2 & BILBY_EXREGS_READ) &&
-		    write_mem(t->tid, a1, &x->start_regs, sizeof(x->start_regs))) {
-			set_result(r, BILBY_STATUS_INVALID_ADDRESS);
-			return 1;
 		}
 		set_result(r, BILBY_STATUS_OK);
 		return 1;
@@ -468,12 +535,41 @@ static int hypercall(struct thread *t, struct user_regs_struct *r)
 			return 1;
 		}
 		x = &threads[caps[a0].thread];
+		if (x->suspended) {
+			x->suspended = 0;
+			set_regs(x->tid, &x->regs);
+			resume(x->tid);
+			set_result(r, BILBY_STATUS_OK);
+			return 1;
+		}
 		if (x->tid) {
 			set_result(r, BILBY_STATUS_INVALID_STATE);
 			return 1;
 		}
 		start_thread(t, r, x);
 		set_result(r, BILBY_STATUS_OK);
+		return 1;
+	}
+	case BILBY_HYPERCALL_THREAD_SUSPEND: {
+		struct thread *x;
+
+		if (!valid_slot(a0, OBJ_THREAD)) {
+			set_result(r, BILBY_STATUS_INVALID_CAPABILITY);
+			return 1;
+		}
+		x = &threads[caps[a0].thread];
+		if (x == t) {
+			/* Suspending oneself: stays stopped until resumed. */
+			set_result(r, BILBY_STATUS_OK);
+			t->suspended = 1;
+			t->regs = *r;
+			return 0;
+		}
+		if (!x->tid || x->suspended || x->blocked) {
+			set_result(r, BILBY_STATUS_INVALID_STATE);
+			return 1;
+		}
+		set_result(r, suspend_thread(x));
 		return 1;
 	}
 	case BILBY_HYPERCALL_TIMER_SET:
@@ -695,6 +791,12 @@ int main(int argc, char **argv)
 		}
 		if (status >> 16) {
 			/* A ptrace event stop (clone seen by the tracer): go on. */
+			resume(tid);
+			continue;
+		}
+		if (WSTOPSIG(status) == SIGSTOP && t->ignore_sigstop) {
+			/* The stop of a suspension that a hypercall stop overtook. */
+			t->ignore_sigstop = 0;
 			resume(tid);
 			continue;
 		}

@@ -222,6 +222,10 @@ const BOOT_MARKERS: &[(&str, &str)] = &[
         "l4: timer: slept",
         "ticks delivered by IPC while Linux slept in its idle loop",
     ),
+    (
+        "l4: timer: busy loop interrupted by a tick",
+        "an interrupt delivered to a busy Linux by diverting its thread",
+    ),
     ("Run /init as init process", "init reached"),
     (
         "Failed to execute /init (error -8)",
@@ -896,6 +900,7 @@ mod tests {
 [    0.000491] l4: memory: image 0x400000-0x6f2000, 64 MiB granted by Bilby at 0x6f2000-0x46f2000
 [    0.002368] l4: timer: Bilby TimerSet ticks by IPC to the interrupt thread, TSC 2445332 kHz
 [    0.062644] l4: timer: slept 57 ms (asked 50): 6 ticks, 6 idle wake-ups by IPC
+[    0.073043] l4: timer: busy loop interrupted by a tick after 9 ms (1 diversions)
 [    0.065969] Run /init as init process
 [    0.066000] Failed to execute /init (error -8)
 [    0.066859] Kernel panic - not syncing: No working init found.  Try passing init= option
@@ -931,6 +936,9 @@ mod tests {
         let no_ticks = GOOD_LOG.replace("(asked 50): 6 ticks", "(asked 50): 0 ticks");
         let err = check_boot_log(&no_ticks).expect_err("no ticks").to_string();
         assert!(err.contains("no timer tick"), "{err}");
+
+        let not_interrupted = GOOD_LOG.replace("loop interrupted by", "loop NOT interrupted by");
+        assert!(check_boot_log(&not_interrupted).is_err());
 
         let other_end = GOOD_LOG.replace("No working init found", "Oops");
         assert!(check_boot_log(&other_end).is_err());

@@ -27,6 +27,11 @@ static uint32_t next_slot;
 static uint32_t irq_endpoint;
 static uint32_t wake_endpoint;
 static uint32_t irq_thread;
+static uint32_t main_thread;
+static volatile unsigned long *linux_irqs_enabled;
+static unsigned long linux_irqs_enabled_value;
+static uint64_t divert_entry;
+static unsigned long diverts;
 /* 1 while the main thread is, or is about to be, blocked in the idle wait. */
 static unsigned long idle_waiting;
 
@@ -109,17 +114,51 @@ unsigned long bilby_memory_grant(unsigned long vaddr, unsigned long max_bytes,
 	return st;
 }
 
-static void wake_main_thread(void)
+/* Wakes the Linux thread if it is in (or entering) the idle wait. */
+static int wake_main_thread(void)
 {
 	if (__atomic_exchange_n(&idle_waiting, 0, __ATOMIC_SEQ_CST)) {
 		BilbyMessage m = { .tag = bilby_tag(1, 0) };
 
 		bilby_ipc_send(wake_endpoint, &m);
+		return 1;
 	}
+	return 0;
+}
+
+/*
+ * Delivers pending interrupts to a Linux thread that is busy: stop it, and
+ * if its virtual interrupt flag is on, make it call the divert entry as if
+ * the interrupted instruction had called it. Linux is built without a red
+ * zone, so nothing below its stack pointer is live.
+ */
+static void divert_main_thread(void)
+{
+	BilbyUserRegisters r;
+
+	if (bilby_thread_suspend(main_thread) != BILBY_STATUS_OK)
+		return;
+	if (bilby_thread_exchange_registers(main_thread, &r, BILBY_EXREGS_READ) ==
+		    BILBY_STATUS_OK &&
+	    *linux_irqs_enabled == linux_irqs_enabled_value && r.rip != divert_entry) {
+		r.rsp -= 8;
+		*(volatile uint64_t *)(uintptr_t)r.rsp = r.rip;
+		r.rip = divert_entry;
+		if (bilby_thread_exchange_registers(main_thread, &r, BILBY_EXREGS_WRITE) ==
+		    BILBY_STATUS_OK)
+			diverts++;
+	}
+	bilby_thread_resume(main_thread);
+}
+
+unsigned long bilby_irq_diverts(void)
+{
+	return diverts;
 }
 
 /* The interrupt thread: turns messages on the interrupt endpoint into
- * pending bits. The badge of the sending capability is the bit mask. */
+ * pending bits (the badge of the sending capability is the bit mask), and
+ * gets them to the Linux thread: by IPC if it is idle, by diversion if not. */
 static __attribute__((noreturn, used)) void irq_thread_main(void)
 {
 	for (;;) {
@@ -137,7 +176,8 @@ static __attribute__((noreturn, used)) void irq_thread_main(void)
 		case BILBY_EXCEPTION_KIND_TIMER:
 		case BILBY_EXCEPTION_KIND_INTERRUPT:
 			__atomic_fetch_or(&bilby_irq_pending, m.badge, __ATOMIC_SEQ_CST);
-			wake_main_thread();
+			if (!wake_main_thread() && divert_entry)
+				divert_main_thread();
 			break;
 		default:
 			break;
@@ -150,13 +190,18 @@ static uint32_t take_slot(void)
 	return next_slot++;
 }
 
-unsigned long bilby_irq_start(void)
+unsigned long bilby_irq_start(volatile unsigned long *irqs_enabled, unsigned long enabled_value,
+			      void (*divert_to)(void))
 {
 	uint64_t st;
 	BilbyUserRegisters regs = { 0 };
 
 	if (memory_cap == BILBY_CAP_NULL)
 		return BILBY_STATUS_INVALID_CAPABILITY;
+	main_thread = boot->self_thread;
+	linux_irqs_enabled = irqs_enabled;
+	linux_irqs_enabled_value = enabled_value;
+	divert_entry = (uint64_t)(uintptr_t)divert_to;
 	irq_endpoint = take_slot();
 	st = bilby_endpoint_create(memory_cap, irq_endpoint);
 	if (st)

@@ -45,3 +45,40 @@ SYM_CODE_START(ret_from_fork)
 1:	call	l4_return_to_user
 2:	jmp	2b
 SYM_CODE_END(ret_from_fork)
+
+/*
+ * Bilby's interrupt thread diverted the busy Linux thread here, with the
+ * interrupted rip pushed on its stack (asm/irqflags.h: the virtual
+ * interrupt flag was on). Everything the C code may clobber is saved, and
+ * the stack is realigned, since the interruption could fall anywhere.
+ */
+SYM_CODE_START(l4_irq_trampoline)
+	pushfq
+	pushq	%rax
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%rbx
+	movq	%rsp, %rbx
+	andq	$-16, %rsp
+	cld
+	call	l4_irq_replay
+	movq	%rbx, %rsp
+	popq	%rbx
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rax
+	popfq
+	ret
+SYM_CODE_END(l4_irq_trampoline)

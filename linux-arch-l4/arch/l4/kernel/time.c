@@ -99,7 +99,7 @@ void __init time_init(void)
 		pr_warn("l4: Bilby reports no TSC rate; time comes from jiffies only\n");
 	}
 
-	err = bilby_irq_start();
+	err = bilby_irq_start(&l4_irq_enabled, ARCH_IRQ_ENABLED, l4_irq_trampoline);
 	if (err)
 		panic("l4: cannot start the Bilby interrupt thread: %s\n", bilby_status_name(err));
 	if (request_irq(BILBY_IRQ_TIMER, l4_timer_interrupt, IRQF_TIMER, "bilby-timer", NULL))
@@ -123,6 +123,18 @@ static int __init l4_timer_selftest(void)
 	msleep(50);
 	pr_info("l4: timer: slept %llu ms (asked 50): %lu ticks, %lu idle wake-ups by IPC\n",
 		div_u64(sched_clock() - t0, NSEC_PER_MSEC), jiffies - j0, l4_idle_wakeups - w0);
+
+	/*
+	 * A loop with interrupts on but no point where Linux looks for them
+	 * (no cpu_relax, no irq enable): only a diverted thread leaves it.
+	 */
+	j0 = jiffies;
+	t0 = sched_clock();
+	while (READ_ONCE(jiffies) == j0 && sched_clock() - t0 < 500 * NSEC_PER_MSEC)
+		barrier();
+	pr_info("l4: timer: busy loop %s by a tick after %llu ms (%lu diversions)\n",
+		READ_ONCE(jiffies) != j0 ? "interrupted" : "NOT interrupted",
+		div_u64(sched_clock() - t0, NSEC_PER_MSEC), bilby_irq_diverts());
 	return 0;
 }
 late_initcall(l4_timer_selftest);

@@ -17,6 +17,8 @@
 
 extern unsigned long l4_irq_enabled;
 void l4_irq_replay(void);
+/* Entry of a busy Linux thread diverted by the interrupt thread (entry.S). */
+void l4_irq_trampoline(void);
 
 static inline unsigned long arch_local_save_flags(void)
 {

@@ -39,9 +39,18 @@ unsigned long bilby_tsc_hz(void);
 unsigned long bilby_memory_grant(unsigned long vaddr, unsigned long max_bytes,
 				 unsigned long *granted);
 
-/* Creates the interrupt endpoint, the wake-up endpoint and the interrupt
- * thread, and starts it. */
-unsigned long bilby_irq_start(void);
+/*
+ * Creates the interrupt endpoint, the wake-up endpoint and the interrupt
+ * thread, and starts it. When an interrupt arrives while the Linux thread
+ * runs with *irqs_enabled == enabled_value, the interrupt thread suspends
+ * it, pushes its rip on its stack, points it at divert_to (which must save
+ * every register, call the interrupt code and return), and resumes it.
+ */
+unsigned long bilby_irq_start(volatile unsigned long *irqs_enabled, unsigned long enabled_value,
+			      void (*divert_to)(void));
+
+/* How many times the interrupt thread diverted the busy Linux thread. */
+unsigned long bilby_irq_diverts(void);
 
 /* The timer: periodic ticks, one tick after delta_ns, or none. */
 unsigned long bilby_timer_periodic(unsigned long period_ns);
