@@ -378,12 +378,12 @@ pub fn file_stat(
     if st.binary || a == b {
         return st;
     }
-    if !opts.classify
-        && opts.algorithm == Algorithm::Minimal
-        && opts.ports.is_empty()
-        && !opts.ignore_all_space
-    {
-        (st.added, st.removed) = lines::count_minimal(a, b);
+    if !opts.classify && opts.algorithm == Algorithm::Minimal && opts.ports.is_empty() {
+        (st.added, st.removed) = if opts.ignore_all_space {
+            lines::count_minimal_ignoring_space(a, b)
+        } else {
+            lines::count_minimal(a, b)
+        };
         return st;
     }
     let la = lines::split_lines(a);

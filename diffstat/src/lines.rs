@@ -144,16 +144,89 @@ fn git_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\r')
 }
 
+/// A line compared and hashed with git's whitespace left out.
+struct NoSpace<'a>(&'a [u8]);
+
+impl NoSpace<'_> {
+    fn bytes(&self) -> impl Iterator<Item = u8> + '_ {
+        self.0.iter().copied().filter(|&c| !git_space(c))
+    }
+}
+
+impl PartialEq for NoSpace<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes().eq(other.bytes())
+    }
+}
+
+impl Eq for NoSpace<'_> {}
+
+impl std::hash::Hash for NoSpace<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let mut h = 0xcbf2_9ce4_8422_2325u64;
+        for c in self.bytes() {
+            h = (h ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3);
+        }
+        state.write_u64(h);
+    }
+}
+
+/// Line ids under `-w`: lines equal once git's whitespace is dropped share one.
+fn intern_ignoring_space<'a>(old: &[&'a [u8]], new: &[&'a [u8]]) -> (Vec<u32>, Vec<u32>, u32) {
+    let mut map: HashMap<NoSpace<'a>, u32, BuildHasherDefault<LineHasher>> =
+        HashMap::with_capacity_and_hasher(old.len() + new.len(), BuildHasherDefault::default());
+    let mut id = |l: &'a [u8]| {
+        let n = map.len() as u32;
+        *map.entry(NoSpace(l)).or_insert(n)
+    };
+    let a: Vec<u32> = old.iter().map(|l| id(l)).collect();
+    let b: Vec<u32> = new.iter().map(|l| id(l)).collect();
+    let n = map.len() as u32;
+    (a, b, n)
+}
+
 /// Like [`diff`], but lines that differ only in whitespace are equal, as
 /// with `git diff -w` (`--ignore-all-space`).
 pub fn diff_ignoring_space(old: &[&[u8]], new: &[&[u8]], algo: Algorithm) -> LineDiff {
-    let squash = |l: &&[u8]| -> Vec<u8> { l.iter().copied().filter(|&c| !git_space(c)).collect() };
-    let sa: Vec<Vec<u8>> = old.iter().map(squash).collect();
-    let sb: Vec<Vec<u8>> = new.iter().map(squash).collect();
-    let ra: Vec<&[u8]> = sa.iter().map(|v| &v[..]).collect();
-    let rb: Vec<&[u8]> = sb.iter().map(|v| &v[..]).collect();
-    let (a, b, classes) = intern(&ra, &rb);
+    let (a, b, classes) = intern_ignoring_space(old, new);
     diff_ids(&a, &b, classes, algo)
+}
+
+/// (added, removed) of `git diff -w --minimal --numstat`, without an edit script.
+pub fn count_minimal_ignoring_space(a: &[u8], b: &[u8]) -> (u64, u64) {
+    let (ia, ib, classes) = intern_ignoring_space(&split_lines(a), &split_lines(b));
+    count_minimal_ids(&ia, &ib, classes)
+}
+
+/// Counts of a minimal diff of two id sequences, with git's trimming and
+/// discard rule, by edit distance alone.
+fn count_minimal_ids(a: &[u32], b: &[u32], classes: u32) -> (u64, u64) {
+    let lim = a.len().min(b.len());
+    let mut pre = 0;
+    while pre < lim && a[pre] == b[pre] {
+        pre += 1;
+    }
+    let mut suf = 0;
+    while suf < lim - pre && a[a.len() - 1 - suf] == b[b.len() - 1 - suf] {
+        suf += 1;
+    }
+    let (ea, eb) = (a.len() - suf, b.len() - suf);
+    if pre == ea || pre == eb {
+        return ((eb - pre) as u64, (ea - pre) as u64);
+    }
+    let mut ca = vec![0u32; classes as usize];
+    let mut cb = vec![0u32; classes as usize];
+    a.iter().for_each(|&t| ca[t as usize] += 1);
+    b.iter().for_each(|&t| cb[t as usize] += 1);
+    let mut scratch_a = vec![false; a.len()];
+    let mut scratch_b = vec![false; b.len()];
+    let (_, ra) = cleanup(a, pre, ea, &cb, &mut scratch_a);
+    let (_, rb) = cleanup(b, pre, eb, &ca, &mut scratch_b);
+    let d = edit_distance(&ra, &rb);
+    let lcs = (ra.len() + rb.len() - d) / 2;
+    let kept_a = (ea - pre) as u64;
+    let kept_b = (eb - pre) as u64;
+    (kept_b - lcs as u64, kept_a - lcs as u64)
 }
 
 fn diff_ids(a: &[u32], b: &[u32], classes: u32, algo: Algorithm) -> LineDiff {
@@ -652,6 +725,27 @@ mod tests {
             let b = side(&mut x);
             both(&a, &b);
         }
+    }
+
+    #[test]
+    fn ignoring_space_counts_agree() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..2000 {
+            let (p, q) = (rand(&mut x, 20), rand(&mut x, 20));
+            let a = random_text(&mut x, p).replace('b', " b\t");
+            let b = random_text(&mut x, q);
+            let d = diff_ignoring_space(
+                &split_lines(a.as_bytes()),
+                &split_lines(b.as_bytes()),
+                Algorithm::Minimal,
+            );
+            assert_eq!(
+                (d.count_added(), d.count_removed()),
+                count_minimal_ignoring_space(a.as_bytes(), b.as_bytes()),
+                "{a:?} vs {b:?}"
+            );
+        }
+        assert_eq!(count_minimal_ignoring_space(b"a b\n", b"ab"), (0, 0));
     }
 
     #[test]
