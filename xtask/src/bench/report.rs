@@ -422,14 +422,20 @@ impl Report {
         }
 
         let _ = writeln!(s, "## Notes\n");
+        let per_iteration = n
+            .ops
+            .iter()
+            .find(|o| o.op == "getpid")
+            .map_or("–".into(), |o| fmt_num(o.instructions_per_iteration));
         let _ = writeln!(
             s,
             "- The loops are the benchmark's own (`bench/linux_syscall.c`): the syscall \
              number in `eax`, `syscall`, and the loop counter; no libc wrapper. Issue 6 \
-             quoted 321 instructions per getpid loop iteration from an earlier measurement \
-             of Debian's 6.1 kernel with a different loop; the figures above are what this \
-             loop measured.\n\
-             - Command lines show paths relative to the workspace root.\n\
+             quoted 321 instructions per `syscall(SYS_getpid)` loop iteration (libc's \
+             `syscall()` wrapper) from an earlier measurement of Debian's 6.1 kernel; this \
+             loop counts {per_iteration} per iteration.\n\
+             - Command lines show paths relative to the workspace root; `$PID` stands for \
+             the benchmark's process id.\n\
              - UML 6.12 intercepts its processes' system calls with ptrace from a host \
              process, so every guest system call costs several host context switches; that \
              is the Type-II cost the UML ratio shows."
