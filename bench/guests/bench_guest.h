@@ -40,7 +40,7 @@
 #define BENCH_SYS_STAGES 0x4246
 
 /* Operations timed one by one for the per-stage breakdown. */
-#define BENCH_STAMPED_OPS 200 /* STAMPED_OPS in xtask/src/bench/report.rs */
+#define BENCH_STAMPED_OPS 200
 
 /* lfence keeps rdtsc from being hoisted above earlier instructions. */
 static inline uint64_t bench_tsc(void)

@@ -26,7 +26,7 @@
  * peer's own user-mode code, and the kernel's path back. Each stage is the
  * fewest instructions seen, printed as
  *
- *   BENCH stages name=<path> to_peer=<n> in_peer=<n> back=<n> tsc_overhead=<n>
+ *   BENCH stages name=<path> to_peer=<n> in_peer=<n> back=<n> tsc_overhead=<n> ops=<n>
  *
  * where tsc_overhead is what two back-to-back timestamps count, included
  * once in every stage.
@@ -233,6 +233,8 @@ static void print_stages(const char *name, const uint64_t stage[3])
 	put_u64(stage[2]);
 	put_str(" tsc_overhead=");
 	put_u64(tsc_overhead);
+	put_str(" ops=");
+	put_u64(BENCH_STAMPED_OPS);
 	flush_line();
 }
 

@@ -99,6 +99,9 @@ pub struct Stages {
     pub back: f64,
     /// What two back-to-back timestamps count; taken off each stage above.
     pub timestamp_cost: f64,
+    /// How many single operations were stamped.
+    #[serde(default)]
+    pub operations: u64,
 }
 
 impl Stages {
@@ -116,6 +119,7 @@ impl Stages {
             in_peer: net("in_peer")?,
             back: net("back")?,
             timestamp_cost: cost as f64,
+            operations: get("ops")?,
         })
     }
 }
@@ -337,7 +341,7 @@ mod tests {
         }
         for p in &Path::ALL[1..] {
             s += &format!(
-                "BENCH stages name={} to_peer=307 in_peer=27 back=207 tsc_overhead=7\n",
+                "BENCH stages name={} to_peer=307 in_peer=27 back=207 tsc_overhead=7 ops=200\n",
                 p.id()
             );
         }

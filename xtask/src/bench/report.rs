@@ -134,10 +134,6 @@ pub struct TimeRatio {
     pub host_rounds: Stats,
 }
 
-/// Operations stamped one by one for the per-stage breakdown
-/// (`BENCH_STAMPED_OPS` in `bench/guests/bench_guest.h`).
-const STAMPED_OPS: u32 = 200;
-
 /// Figures for people: path lengths differ from whole instructions only by a
 /// round's fixed cost spread over its iterations, so near-whole values are
 /// shown whole (the JSON keeps them exact).
@@ -299,13 +295,14 @@ impl Report {
             let _ = writeln!(
                 s,
                 "Single operations stamped on both sides (for each stage the fewest \
-                 instructions over {STAMPED_OPS} stamped operations, less the {} that two \
+                 instructions over {} stamped operations, less the {} that two \
                  back-to-back timestamps count): the kernel's way from the caller's `syscall` \
                  to the peer running, the peer's own user-mode code, and the kernel's way \
                  back. The rest is the caller's loop and stub code; it can come out slightly \
                  negative, because the stages also hold the few instructions that store the \
                  peer's timestamps. For scale, a null hypercall (kernel entry and exit, \
                  nothing done) is {} instructions.\n",
+                first.2.operations,
                 fmt_num(first.2.timestamp_cost),
                 opt(null, |m| fmt_num(m.instructions_per_op)),
             );
@@ -517,6 +514,7 @@ mod tests {
             in_peer: 20.0,
             back: 250.0,
             timestamp_cost: 7.0,
+            operations: 200,
         });
         rep.bilby.rows = crate::bench::bilby::rows(Some(&f), getpid);
         let md = rep.markdown();
