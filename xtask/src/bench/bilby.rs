@@ -272,6 +272,17 @@ pub fn measure_with(work: &std::path::Path, boot: &Boot<'_>, kvm: bool) -> Resul
     Ok(figures)
 }
 
+/// Why Bilby is not timed under KVM on this machine.
+pub fn why_no_kvm() -> &'static str {
+    if !crate::kernel::kvm_available() {
+        "/dev/kvm does not open here"
+    } else if crate::kernel::kvm_is_pvm() {
+        "this machine's KVM is kvm_pvm, which boots Bilby but cannot run its user mode"
+    } else {
+        "KVM was not used"
+    }
+}
+
 /// Measures Bilby's paths: the benchmark guests booted with the kernel's
 /// QEMU runner (`kernel::boot`), under TCG icount on the CPU of
 /// [`super::native::TCG_CPU`] and, where KVM runs Bilby's user mode, under KVM.

@@ -103,9 +103,10 @@ pub fn kernel_bench(args: &[String]) -> Result<()> {
             status: if f.paths.values().any(|p| p.kvm_cycles_per_op.is_some()) {
                 "measured (path lengths under TCG icount, times under KVM)".into()
             } else {
-                "measured (path lengths under TCG icount; no KVM times: this machine's KVM \
-                 cannot run Bilby's user mode)"
-                    .into()
+                format!(
+                    "measured (path lengths under TCG icount; no KVM times: {})",
+                    bilby::why_no_kvm()
+                )
             },
             qemu_commands: f.commands.clone(),
             reference: reference_text(&native),
