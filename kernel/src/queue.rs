@@ -48,11 +48,13 @@ impl Queue {
     };
 
     /// Whether the queue is empty.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.head == NONE
     }
 
     /// Appends `t`, which must not be queued anywhere.
+    #[inline]
     pub fn push_back(&mut self, links: &mut [Link], t: u16) {
         debug_assert!(!links[t as usize].queued);
         links[t as usize] = Link {
@@ -69,6 +71,7 @@ impl Queue {
     }
 
     /// Removes and returns the first thread.
+    #[inline]
     pub fn pop_front(&mut self, links: &mut [Link]) -> Option<u16> {
         let t = self.head;
         if t == NONE {
@@ -79,6 +82,7 @@ impl Queue {
     }
 
     /// Removes `t`, which must be in this queue.
+    #[inline]
     pub fn remove(&mut self, links: &mut [Link], t: u16) {
         let Link { next, prev, .. } = links[t as usize];
         if prev == NONE {
@@ -144,6 +148,7 @@ impl ReadyQueues {
     }
 
     /// The highest priority with a ready thread.
+    #[inline]
     pub fn highest(&self) -> Option<u8> {
         if self.summary == 0 {
             return None;

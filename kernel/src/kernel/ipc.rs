@@ -39,12 +39,21 @@ const EXCEPTION_REGS: u64 = offset_of!(bilby_abi::ExceptionMessage, regs) as u64
 
 /// The physical address of a thread's UTCB (it must be mapped writable),
 /// cached until the next unmap anywhere.
+#[inline(always)]
 pub fn utcb_phys(k: &mut Kernel, t: u16) -> Result<u64, Status> {
-    let generation = k.unmap_generation;
     let th = &k.threads[t as usize];
-    if th.utcb_pa != 0 && th.utcb_generation == generation {
+    if th.utcb_pa != 0 && th.utcb_generation == k.unmap_generation {
         return Ok(th.utcb_pa);
     }
+    utcb_phys_fill(k, t)
+}
+
+/// The cache miss of [`utcb_phys`]: a page-table walk.
+#[cold]
+#[inline(never)]
+fn utcb_phys_fill(k: &mut Kernel, t: u16) -> Result<u64, Status> {
+    let generation = k.unmap_generation;
+    let th = &k.threads[t as usize];
     let root = k.tasks[th.task as usize].root;
     let pa = super::memory::user_phys(root, th.utcb, RIGHT_READ | RIGHT_WRITE)?;
     let th = &mut k.threads[t as usize];
@@ -417,6 +426,7 @@ pub fn timer_fired(k: &mut Kernel) {
 /// The IPC fast path for `IpcCall`: a register-only message to an endpoint
 /// with a receiver waiting. Returns false, having changed nothing, when any
 /// condition fails; the general path then handles the call.
+#[inline(always)]
 pub fn fast_call(k: &mut Kernel, t: u16) -> bool {
     let r = &k.threads[t as usize].frame.regs;
     let (slot, tag, words) = (r.rdi, r.rsi, [r.rdx, r.r10, r.r8, r.r9]);
@@ -436,15 +446,11 @@ pub fn fast_call(k: &mut Kernel, t: u16) -> bool {
         return false;
     };
     let ep = cap.object as usize;
-    if tag & 0xff > 4 {
-        let head = k.endpoints[ep].receivers.head;
-        if head == NONE || !copy_long_words(k, t, head, tag) {
-            return false;
-        }
-    }
-    let Some(rcv) = k.endpoints[ep].receivers.pop_front(&mut k.links) else {
+    let rcv = k.endpoints[ep].receivers.head;
+    if rcv == NONE || outranked(k, rcv) || (tag & 0xff > 4 && !copy_long_words(k, t, rcv, tag)) {
         return false;
-    };
+    }
+    k.endpoints[ep].receivers.remove(&mut k.links, rcv);
     let rr = &mut k.threads[rcv as usize];
     rr.frame.regs.rax = Status::Ok as u64;
     rr.frame.regs.rdi = cap.badge;
@@ -470,6 +476,7 @@ pub fn fast_call(k: &mut Kernel, t: u16) -> bool {
 /// reply to an exception) to a waiting caller, then a receive that blocks
 /// because nothing is queued; the caller runs next. Returns false, having
 /// changed nothing, when any condition fails.
+#[inline(always)]
 pub fn fast_reply_recv(k: &mut Kernel, t: u16) -> bool {
     let c = k.threads[t as usize].reply_to;
     if c == NONE {
@@ -533,6 +540,15 @@ pub fn fast_reply_recv(k: &mut Kernel, t: u16) -> bool {
     true
 }
 
+/// Whether a ready thread has a higher priority than `t` (which then
+/// cannot simply run next).
+#[inline(always)]
+fn outranked(k: &Kernel, t: u16) -> bool {
+    k.ready
+        .highest()
+        .is_some_and(|p| p > k.threads[t as usize].priority)
+}
+
 /// A tag with no reserved bits and at most the UTCB's words.
 fn plain_register_tag(tag: u64) -> bool {
     tag & 0xFFFF_FF00 == 0
@@ -557,19 +573,20 @@ fn copy_long_words(k: &mut Kernel, from: u16, to: u16, tag: u64) -> bool {
 /// the endpoint, so the exception message goes straight into the handler's
 /// UTCB and the handler runs next. Returns false, having changed nothing,
 /// when any condition fails.
+#[inline(always)]
 pub fn fast_syscall_exception(k: &mut Kernel, t: u16) -> bool {
     let Some(port) = k.threads[t as usize].handler else {
         return false;
     };
     let ep = port.endpoint as usize;
     let rcv = k.endpoints[ep].receivers.head;
-    if !k.endpoints[ep].alive || rcv == NONE {
+    if !k.endpoints[ep].alive || rcv == NONE || outranked(k, rcv) {
         return false;
     }
     let Ok(u) = utcb_phys(k, rcv) else {
         return false;
     };
-    k.endpoints[ep].receivers.pop_front(&mut k.links);
+    k.endpoints[ep].receivers.remove(&mut k.links, rcv);
     let label = ExceptionKind::Syscall as u32;
     let head = [
         u64::from(label) | ((bilby_abi::Vector::Syscall as u64) << 32),

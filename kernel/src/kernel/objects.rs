@@ -84,6 +84,7 @@ pub fn set_registers(frame: &mut ThreadFrame, r: &UserRegisters) -> Result<(), S
 /// exception message), with the checks of [`set_registers`]. A refused
 /// frame leaves the thread with `rip`, `rsp` and the segment bases zeroed,
 /// so that resuming it later can only fault in user mode.
+#[inline]
 pub fn load_registers(frame: &mut ThreadFrame, pa: u64) -> Result<(), Status> {
     crate::arch::phys::read_registers(pa, &mut frame.regs);
     let f = &mut frame.regs;

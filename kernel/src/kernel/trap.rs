@@ -8,14 +8,36 @@ use crate::arch;
 use bilby_abi::{ExceptionKind, Hypercall, ThreadMode, Vector};
 
 /// A `syscall` instruction from user mode; the frame is saved.
+///
+/// The fast paths run first, straight-line: each either finishes, leaving
+/// a running thread of at least the priority of any ready one as
+/// `current` (so no scheduling decision is left to make), or changes
+/// nothing and the general path takes over.
 pub fn syscall(k: &mut Kernel) {
     k.counters.user_to_kernel += 1;
     let t = k.current;
+    let th = &k.threads[t as usize];
+    let fast = if th.mode == ThreadMode::Virtualized {
+        ipc::fast_syscall_exception(k, t)
+    } else {
+        let nr = th.frame.regs.rax;
+        let done = (nr == Hypercall::IpcCall as u64 && ipc::fast_call(k, t))
+            || (nr == Hypercall::IpcReplyRecv as u64 && ipc::fast_reply_recv(k, t));
+        k.counters.hypercalls += u64::from(done);
+        done
+    };
+    if fast {
+        sched::activate(k);
+        k.counters.kernel_to_user += 1;
+        return;
+    }
+    slow_syscall(k, t);
+}
+
+/// The general path of a `syscall`.
+#[inline(never)]
+fn slow_syscall(k: &mut Kernel, t: u16) {
     if k.threads[t as usize].mode == ThreadMode::Virtualized {
-        if ipc::fast_syscall_exception(k, t) {
-            leave(k);
-            return;
-        }
         let port = k.threads[t as usize].handler;
         let e = Exception {
             label: ExceptionKind::Syscall as u32,
@@ -25,14 +47,7 @@ pub fn syscall(k: &mut Kernel) {
         };
         ipc::raise(k, t, e, port);
     } else {
-        let nr = k.threads[t as usize].frame.regs.rax;
-        let fast = (nr == Hypercall::IpcCall as u64 && ipc::fast_call(k, t))
-            || (nr == Hypercall::IpcReplyRecv as u64 && ipc::fast_reply_recv(k, t));
-        if fast {
-            k.counters.hypercalls += 1;
-        } else {
-            super::syscalls::dispatch(k, t);
-        }
+        super::syscalls::dispatch(k, t);
     }
     leave(k);
 }

@@ -200,6 +200,7 @@ return_to_user:
 isr_common:
     test qword ptr [rsp + 24], 3
     jz 4f
+    cld
     push rax
     mov rax, [rip + {current}]
     mov [rax + 8], rbx
