@@ -1,6 +1,7 @@
 //! `bilby-diffstat`: the command line over the library. It parses options,
 //! runs one comparison (or a series) and writes one report format; every
 //! error becomes a one-line message and exit status 2, never a panic.
+#![deny(unsafe_code)]
 
 use anyhow::{bail, Context, Result};
 use bilby_diffstat::{
