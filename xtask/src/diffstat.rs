@@ -40,7 +40,9 @@ fn trees_dir() -> PathBuf {
 /// Installs the source packages and unpacks each tree once (atomically: a
 /// half-unpacked tree is never mistaken for a finished one).
 fn ensure_trees() -> Result<PathBuf> {
-    let pkgs: Vec<(&str, &str)> = TREES.iter().map(|(p, t, _)| (*p, *t)).collect();
+    let mut pkgs: Vec<(&str, &str)> = TREES.iter().map(|(p, t, _)| (*p, *t)).collect();
+    // tar -J runs xz.
+    pkgs.push(("xz-utils", "/usr/bin/xz"));
     util::ensure_packages(&pkgs)?;
     let dir = trees_dir();
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
