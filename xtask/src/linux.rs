@@ -33,6 +33,15 @@ const DEBIAN_SOURCE: (&str, &str) = ("linux-source-6.12", "/usr/src/linux-source
 const DEBIAN_TOP_DIR: &str = "linux-source-6.12";
 /// Debian's statically linked busybox, the initramfs's only program.
 const BUSYBOX: (&str, &str) = ("busybox-static", "/bin/busybox");
+/// What Linux's build needs besides a C compiler: (package, proof file).
+const BUILD_TOOLS: [(&str, &str); 6] = [
+    ("make", "/usr/bin/make"),
+    ("bc", "/usr/bin/bc"),
+    ("flex", "/usr/bin/flex"),
+    ("bison", "/usr/bin/bison"),
+    ("patch", "/usr/bin/patch"),
+    ("xz-utils", "/usr/bin/xz"),
+];
 /// Marks a build copy whose extraction or copy finished.
 const COMPLETE_STAMP: &str = ".bilby-complete";
 /// Holds copies of the patches applied to a build copy.
@@ -401,6 +410,7 @@ pub fn build(source: Option<&Path>) -> Result<PathBuf> {
 /// The build copy (made once) with arch/l4 linked in and the patches
 /// applied, and its build directory.
 fn prepare_source(source: Option<&Path>) -> Result<(PathBuf, PathBuf)> {
+    util::ensure_packages(&BUILD_TOOLS)?;
     let root = util::root();
     let work = work_dir();
     std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
