@@ -556,7 +556,8 @@ pub fn run_command(args: &[String]) -> Result<()> {
             }
             // The QEMU scenarios alone, without the rest of `cargo xtask test`.
             "--qemu-tests" => return qemu_tests(args.iter().any(|a| a == "--quick")),
-            "--linux" => bail!("--linux: the l4 arch tree is not written yet (issue 5)"),
+            // Linux as the root task: build, boot and judge it (linux.rs).
+            "--linux" => return crate::linux::command(&["--qemu".into()]),
             other => bail!("run: unknown argument `{other}` (usage: cargo xtask run [--root ELF] [--module ELF]... [--tcg|--kvm] [--icount])"),
         }
     }
