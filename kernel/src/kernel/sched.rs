@@ -74,7 +74,7 @@ pub fn rotate(k: &mut Kernel) {
 
 /// Loads the current thread's address space and segment bases and makes
 /// its frame the one the exit path restores.
-#[inline]
+#[inline(always)]
 pub fn activate(k: &mut Kernel) {
     let t = k.current as usize;
     let task = k.threads[t].task as usize;

@@ -9,21 +9,42 @@ pub const DIRECT_MAP_BASE: u64 = 0xffff_8000_0000_0000;
 /// How much physical memory the direct map covers.
 pub const DIRECT_MAP_SIZE: u64 = 4 << 30;
 
+#[inline(always)]
 fn ptr(pa: u64, len: u64) -> *mut u8 {
-    assert!(
-        pa.checked_add(len)
-            .is_some_and(|end| end <= DIRECT_MAP_SIZE),
-        "physical access outside the direct map: {}+{}",
-        Hex(pa),
-        Dec(len)
-    );
+    if pa.checked_add(len).is_none_or(|end| end > DIRECT_MAP_SIZE) {
+        outside_direct_map(pa, len);
+    }
     (DIRECT_MAP_BASE + pa) as *mut u8
 }
 
+/// Panics (a kernel bug) unless `pa` is 8-byte aligned.
+#[inline(always)]
+fn check_aligned(pa: u64) {
+    if pa & 7 != 0 {
+        unaligned(pa);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn unaligned(pa: u64) -> ! {
+    panic!("unaligned physical access {}", Hex(pa))
+}
+
+#[cold]
+#[inline(never)]
+fn outside_direct_map(pa: u64, len: u64) -> ! {
+    panic!(
+        "physical access outside the direct map: {}+{}",
+        Hex(pa),
+        Dec(len)
+    )
+}
+
 /// Reads an aligned 64-bit word.
-#[inline]
+#[inline(always)]
 pub fn read_u64(pa: u64) -> u64 {
-    assert!(pa & 7 == 0, "unaligned physical read {}", Hex(pa));
+    check_aligned(pa);
     let p = ptr(pa, 8) as *const u64;
     // SAFETY: inside the direct map (checked), aligned (checked); a volatile
     // read of memory that stays mapped for the kernel's lifetime.
@@ -32,7 +53,7 @@ pub fn read_u64(pa: u64) -> u64 {
 
 /// Writes an aligned 64-bit word.
 pub fn write_u64(pa: u64, value: u64) {
-    assert!(pa & 7 == 0, "unaligned physical write {}", Hex(pa));
+    check_aligned(pa);
     let p = ptr(pa, 8) as *mut u64;
     // SAFETY: inside the direct map, aligned; the kernel only writes frames it
     // owns (page tables, object frames) or user frames it was asked to.
@@ -81,16 +102,17 @@ pub fn slice(pa: u64, len: u64) -> &'static [u8] {
 
 /// Writes aligned 64-bit words.
 pub fn write_words(pa: u64, words: &[u64]) {
-    assert!(pa & 7 == 0, "unaligned physical write {}", Hex(pa));
+    check_aligned(pa);
     let p = ptr(pa, words.len() as u64 * 8) as *mut u64;
     // SAFETY: inside the direct map, aligned; see write_u64.
     unsafe { core::ptr::copy_nonoverlapping(words.as_ptr(), p, words.len()) };
 }
 
 /// Writes a register frame (20 words) to physical memory.
+#[inline(always)]
 pub fn write_registers(pa: u64, r: &bilby_abi::UserRegisters) {
     const _: () = assert!(core::mem::size_of::<bilby_abi::UserRegisters>() == 160);
-    assert!(pa & 7 == 0, "unaligned physical write {}", Hex(pa));
+    check_aligned(pa);
     let p = ptr(pa, 160) as *mut bilby_abi::UserRegisters;
     // SAFETY: inside the direct map, aligned; UserRegisters is plain words.
     // A plain copy: no other CPU or device reads it.
@@ -120,8 +142,9 @@ unsafe fn copy_frame_words(dst: *mut u64, src: *const u64) {
 }
 
 /// Reads a register frame (20 words) from physical memory into `out`.
+#[inline(always)]
 pub fn read_registers(pa: u64, out: &mut bilby_abi::UserRegisters) {
-    assert!(pa & 7 == 0, "unaligned physical read {}", Hex(pa));
+    check_aligned(pa);
     let p = ptr(pa, 160) as *const bilby_abi::UserRegisters;
     // SAFETY: inside the direct map, aligned; every bit pattern is a valid
     // UserRegisters (twenty u64); `out` is a kernel object, not in the range.
