@@ -139,7 +139,7 @@ fn deliver(k: &mut Kernel, from: u16, to: u16, msg: &Message) {
             k.counters.exception_ipcs += 1;
         } else if words > 4 {
             if let (Ok(src), Ok(dst)) = (utcb_phys(k, from), utcb_phys(k, to)) {
-                arch::phys::copy(dst + UTCB_MR + 32, src + UTCB_MR + 32, (words - 4) * 8);
+                arch::phys::copy_words(dst + UTCB_MR + 32, src + UTCB_MR + 32, words - 4);
             }
         }
     }
@@ -562,7 +562,7 @@ fn copy_long_words(k: &mut Kernel, from: u16, to: u16, tag: u64) -> bool {
     let words = tag & bilby_abi::MESSAGE_TAG_WORDS_MASK;
     match (utcb_phys(k, from), utcb_phys(k, to)) {
         (Ok(src), Ok(dst)) => {
-            arch::phys::copy(dst + UTCB_MR + 32, src + UTCB_MR + 32, (words - 4) * 8);
+            arch::phys::copy_words(dst + UTCB_MR + 32, src + UTCB_MR + 32, words - 4);
             true
         }
         _ => false,
