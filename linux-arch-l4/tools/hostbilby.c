@@ -81,6 +81,7 @@ static struct {
 } timer;
 
 static uint64_t pool_left;
+static unsigned long timer_sets_periodic, timer_sets_oneshot, timer_ticks;
 static uint64_t start_ns;
 
 static void die(int code, const char *fmt, ...)
@@ -271,6 +272,7 @@ static void fire_timer(void)
 	uint64_t w[4] = { 0 };
 	struct thread *rcv;
 
+	timer_ticks++;
 	if (timer.periodic)
 		timer.next_ns += timer.period_ns;
 	else
@@ -417,7 +419,10 @@ static int hypercall(struct thread *t, struct user_regs_struct *r)
 		if (a0 != SLOT_CONTROL)
 			break;
 		fflush(stdout);
-		fprintf(stderr, "hostbilby: DebugShutdown(%#lx)\n", (unsigned long)a1);
+		fprintf(stderr,
+			"hostbilby: DebugShutdown(%#lx); TimerSet: %lu periodic, %lu one-shot; "
+			"%lu timer messages\n",
+			(unsigned long)a1, timer_sets_periodic, timer_sets_oneshot, timer_ticks);
 		kill(task_pid, SIGKILL);
 		exit((int)(a1 & 0x7f));
 	case BILBY_HYPERCALL_MEMORY_MAP: {
@@ -583,6 +588,10 @@ static int hypercall(struct thread *t, struct user_regs_struct *r)
 		}
 		timer.armed = a2 != 0;
 		timer.periodic = (a3 & BILBY_TIMER_PERIODIC) != 0;
+		if (timer.armed && timer.periodic)
+			timer_sets_periodic++;
+		else if (timer.armed)
+			timer_sets_oneshot++;
 		timer.endpoint = (uint32_t)a1;
 		timer.badge = a4;
 		timer.period_ns = a2;
