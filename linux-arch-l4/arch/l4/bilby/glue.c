@@ -4,10 +4,11 @@
  *
  * Linux runs as Bilby's root task. Its main thread is the Linux CPU. A
  * second Bilby thread in the same task, the interrupt thread, waits on the
- * interrupt endpoint for timer (and later device) messages, records each
- * as a pending bit and, if the main thread sleeps in the idle loop, wakes
- * it with a message on the wake-up endpoint. Linux takes the pending bits
- * whenever its virtual interrupt flag is (re-)enabled.
+ * interrupt endpoint for timer (and later device) messages and records each
+ * as a pending bit. If the main thread sleeps in the idle loop, it wakes it
+ * with a message on the wake-up endpoint; if it is busy with its virtual
+ * interrupt flag on, it diverts it into Linux's interrupt entry. Linux also
+ * takes the pending bits whenever it turns its virtual flag back on.
  *
  * This file must not include any Linux header, and nothing outside
  * arch/l4/bilby/ may include a Bilby header: the two meet in bilby_glue.h.

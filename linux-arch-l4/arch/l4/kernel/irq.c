@@ -2,7 +2,8 @@
 /*
  * Interrupts. Bilby delivers them as IPC to the interrupt thread, which sets
  * bits in bilby_irq_pending; here Linux takes them when its virtual
- * interrupt flag goes on (arch_local_irq_restore, cpu_relax, idle).
+ * interrupt flag goes on (arch_local_irq_restore, cpu_relax, idle), or when
+ * the interrupt thread diverts it into l4_irq_trampoline (entry.S).
  */
 #include <linux/bitops.h>
 #include <linux/hardirq.h>

@@ -3,7 +3,8 @@
  * Virtual interrupt flag. Linux runs in ring 3 and cannot mask anything:
  * "interrupts" are bits the Bilby interrupt thread sets in
  * bilby_irq_pending. Enabling interrupts replays the pending ones, as
- * hardware would deliver them at that instant.
+ * hardware would deliver them at that instant; while the flag is on, the
+ * interrupt thread may also divert Linux to take them at once.
  */
 #ifndef _ASM_L4_IRQFLAGS_H
 #define _ASM_L4_IRQFLAGS_H
