@@ -171,6 +171,9 @@ fn build_hostbilby() -> Result<PathBuf> {
     let root = util::root();
     let src = root.join("linux-arch-l4/tools/hostbilby.c");
     let out = work_dir().join("hostbilby");
+    // Built under a private name and renamed, so a concurrent run never
+    // executes a half-written file.
+    let tmp = work_dir().join(format!("hostbilby.{}", std::process::id()));
     let compiler = cc::Build::new()
         .target("x86_64-unknown-linux-gnu")
         .host("x86_64-unknown-linux-gnu")
@@ -184,7 +187,7 @@ fn build_hostbilby() -> Result<PathBuf> {
         .args(["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror"])
         .arg(format!("-I{}", root.join("abi/include").display()))
         .arg("-o")
-        .arg(&out)
+        .arg(&tmp)
         .arg(&src)
         .output()
         .context("running the C compiler for hostbilby")?;
@@ -196,6 +199,7 @@ fn build_hostbilby() -> Result<PathBuf> {
             String::from_utf8_lossy(&o.stderr)
         );
     }
+    std::fs::rename(&tmp, &out).with_context(|| format!("renaming {}", tmp.display()))?;
     Ok(out)
 }
 
@@ -303,6 +307,8 @@ fn judge_boot(log: &str, exit_code: Option<u32>) -> Result<()> {
 /// touch) beside arch/um's, both reported by `bilby-diffstat --port`.
 fn measure(source: Option<&Path>) -> Result<()> {
     let root = util::root();
+    std::fs::create_dir_all(work_dir())?;
+    let _lock = lock_work_dir(&work_dir())?;
     let (src, _) = prepare_source(source)?;
     let m = work_dir().join("measure");
     if m.exists() {
@@ -374,6 +380,9 @@ pub fn build(source: Option<&Path>) -> Result<PathBuf> {
     }
     util::ensure_packages(&[BUSYBOX])?;
     let work = work_dir();
+    std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
+    // Two xtask runs building in one tree at once would corrupt it: take turns.
+    let _lock = lock_work_dir(&work)?;
     let (src, build) = prepare_source(source)?;
     let initramfs = write_initramfs_list(&work)?;
     std::fs::create_dir_all(&build).with_context(|| format!("creating {}", build.display()))?;
@@ -405,6 +414,22 @@ pub fn build(source: Option<&Path>) -> Result<PathBuf> {
     make(&["olddefconfig"])?;
     make(&["-j2", "vmlinux"])?;
     Ok(build.join("vmlinux"))
+}
+
+/// An exclusive lock on the Linux work directory, held until dropped.
+fn lock_work_dir(work: &Path) -> Result<std::fs::File> {
+    let path = work.join(".build.lock");
+    let file =
+        std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+    if file.try_lock().is_err() {
+        eprintln!(
+            "xtask: waiting for another build of Linux in {}",
+            work.display()
+        );
+        file.lock()
+            .with_context(|| format!("locking {}", path.display()))?;
+    }
+    Ok(file)
 }
 
 /// The build copy (made once) with arch/l4 linked in and the patches
