@@ -423,9 +423,10 @@ pub fn timer_fired(k: &mut Kernel) {
     }
 }
 
-/// The IPC fast path for `IpcCall`: a register-only message to an endpoint
-/// with a receiver waiting. Returns false, having changed nothing, when any
-/// condition fails; the general path then handles the call.
+/// The IPC fast path for `IpcCall`: a message to an endpoint with a
+/// receiver waiting that no ready thread outranks (so it can run next
+/// without a scheduling decision). Returns false, having changed nothing,
+/// when any condition fails; the general path then handles the call.
 #[inline(always)]
 pub fn fast_call(k: &mut Kernel, t: u16) -> bool {
     let r = &k.threads[t as usize].frame.regs;
@@ -570,9 +571,9 @@ fn copy_long_words(k: &mut Kernel, from: u16, to: u16, tag: u64) -> bool {
 }
 
 /// The fast path of a virtualized thread's `syscall`: its handler waits on
-/// the endpoint, so the exception message goes straight into the handler's
-/// UTCB and the handler runs next. Returns false, having changed nothing,
-/// when any condition fails.
+/// the endpoint and no ready thread outranks it, so the exception message
+/// goes straight into the handler's UTCB and the handler runs next.
+/// Returns false, having changed nothing, when any condition fails.
 #[inline(always)]
 pub fn fast_syscall_exception(k: &mut Kernel, t: u16) -> bool {
     let Some(port) = k.threads[t as usize].handler else {

@@ -146,8 +146,8 @@ pub fn write_registers(pa: u64, r: &bilby_abi::UserRegisters) {
 #[inline(always)]
 unsafe fn copy_frame_words(dst: *mut u64, src: *const u64) {
     // SAFETY: the caller guarantees both ranges; the direction flag is
-    // clear in the kernel (the `syscall` entry masks DF, interrupts push
-    // and restore RFLAGS).
+    // clear in the kernel (SFMASK clears it on `syscall`, the user-mode
+    // exception entry with `cld`, and kernel code never sets it).
     unsafe {
         core::arch::asm!(
             "rep movsq",
