@@ -32,8 +32,9 @@ pub fn get(k: &Kernel, task: u16, slot: u64, kind: CapKind, rights: u64) -> Resu
     if page == 0 {
         return Err(Status::InvalidCapability);
     }
+    const _: () = assert!(SLOT_BYTES == 16);
     let a = page + (slot % u64::from(cap::SLOTS_PER_PAGE)) * SLOT_BYTES;
-    let word = arch::phys::read_u64(a);
+    let [word, badge] = arch::phys::read_u64_pair(a);
     let found = word & 0xff;
     if found != kind as u64 {
         return Err(if found == CapKind::Null as u64 {
@@ -49,11 +50,7 @@ pub fn get(k: &Kernel, task: u16, slot: u64, kind: CapKind, rights: u64) -> Resu
         kind,
         rights: (word >> 8) as u8,
         object: (word >> 32) as u32,
-        badge: if kind == CapKind::Endpoint {
-            arch::phys::read_u64(a + 8)
-        } else {
-            0
-        },
+        badge: if kind == CapKind::Endpoint { badge } else { 0 },
     })
 }
 

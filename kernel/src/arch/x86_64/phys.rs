@@ -51,6 +51,17 @@ pub fn read_u64(pa: u64) -> u64 {
     unsafe { p.read_volatile() }
 }
 
+/// Reads two consecutive aligned 64-bit words (one capability slot) with
+/// one range check.
+#[inline(always)]
+pub fn read_u64_pair(pa: u64) -> [u64; 2] {
+    check_aligned(pa);
+    let p = ptr(pa, 16) as *const u64;
+    // SAFETY: both words inside the direct map (checked), aligned (checked);
+    // volatile reads as for read_u64.
+    unsafe { [p.read_volatile(), p.add(1).read_volatile()] }
+}
+
 /// Writes an aligned 64-bit word.
 pub fn write_u64(pa: u64, value: u64) {
     check_aligned(pa);
