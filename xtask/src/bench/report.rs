@@ -435,7 +435,10 @@ impl Report {
              the benchmark's process id.\n\
              - UML 6.12 intercepts its processes' system calls with ptrace from a host \
              process, so every guest system call costs several host context switches; that \
-             is the Type-II cost the UML ratio shows."
+             is the Type-II cost the UML ratio shows. Those context switches are what a \
+             virtual machine's host makes cheap or dear: on a machine that is itself a guest \
+             (see /dev/kvm above), UML's time can change from run to run with load this \
+             machine cannot see, while its path length under TCG does not."
         );
         s
     }
