@@ -396,9 +396,10 @@ fn every_hypercall_has_a_probed_stub() {
         .unwrap()
         .variants
     {
-        let snake = bilby_abi::model::CName::Variant("", name)
-            .to_string()
-            .trim_start_matches("BILBY__")
+        let c_name = bilby_abi::model::CName::Variant("Hypercall", name).to_string();
+        let snake = c_name
+            .strip_prefix("BILBY_HYPERCALL_")
+            .unwrap()
             .to_ascii_lowercase();
         let probe = format!("probe_{snake}");
         assert!(
