@@ -19,7 +19,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::util;
+use crate::{cpio, util};
 
 pub use bilby_kernel::exit::KERNEL_PANIC as EXIT_KERNEL_PANIC;
 /// Exit codes the kernel writes itself (panic, idle forever, bad root).
@@ -354,53 +354,24 @@ fn rust_guest_cargo(name: &str, command: &str) -> Result<()> {
     Ok(())
 }
 
-/// Writes the boot bundle: a `newc` cpio archive with the root task first.
+/// Writes the boot bundle: a `newc` cpio archive with the root task first,
+/// each file under its own file name.
 pub fn write_bundle(path: &Path, root_task: &Path, modules: &[PathBuf]) -> Result<()> {
-    let mut out = Vec::new();
-    for (ino, file) in std::iter::once(root_task)
-        .chain(modules.iter().map(PathBuf::as_path))
-        .enumerate()
-    {
+    let mut entries = Vec::new();
+    for file in std::iter::once(root_task).chain(modules.iter().map(PathBuf::as_path)) {
         let data = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
         let name = file
             .file_name()
             .and_then(|n| n.to_str())
             .with_context(|| format!("{} has no usable file name", file.display()))?;
-        cpio_entry(&mut out, ino as u32 + 1, 0o100644, name, &data);
+        entries.push(cpio::Entry::File {
+            path: name.into(),
+            perm: 0o644,
+            data,
+        });
     }
-    cpio_entry(&mut out, 0, 0, "TRAILER!!!", &[]);
-    std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))
-}
-
-fn cpio_entry(out: &mut Vec<u8>, ino: u32, mode: u32, name: &str, data: &[u8]) {
-    let fields = [
-        ino,
-        mode,
-        0,
-        0,
-        1,
-        0,
-        data.len() as u32,
-        0,
-        0,
-        0,
-        0,
-        name.len() as u32 + 1,
-        0,
-    ];
-    out.extend_from_slice(b"070701");
-    for f in fields {
-        out.extend_from_slice(format!("{f:08X}").as_bytes());
-    }
-    out.extend_from_slice(name.as_bytes());
-    out.push(0);
-    while !out.len().is_multiple_of(4) {
-        out.push(0);
-    }
-    out.extend_from_slice(data);
-    while !out.len().is_multiple_of(4) {
-        out.push(0);
-    }
+    std::fs::write(path, cpio::archive(&entries)?)
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// Builds the kernel, bundles `root_task` and `modules`, boots them in QEMU
@@ -887,4 +858,45 @@ pub fn qemu_tests(quick: bool) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bundle xtask writes is the one the kernel reads: the kernel's own
+    /// reader finds the root task first, then the modules, by file name.
+    #[test]
+    fn the_kernel_reads_the_bundle() {
+        let dir = util::root().join(format!("target/kernel/test-bundle-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let files = [
+            ("root.elf", &b"root task"[..]),
+            ("a.elf", b"m"),
+            ("bb.elf", b""),
+        ];
+        let paths: Vec<PathBuf> = files
+            .iter()
+            .map(|(name, data)| {
+                let p = dir.join(name);
+                std::fs::write(&p, data).unwrap();
+                p
+            })
+            .collect();
+        let bundle = dir.join("bundle.cpio");
+        write_bundle(&bundle, &paths[0], &paths[1..]).unwrap();
+        let bytes = std::fs::read(&bundle).unwrap();
+        let read: Vec<(Vec<u8>, Vec<u8>)> = bilby_kernel::bundle::files(&bytes)
+            .map(|f| {
+                let f = f.unwrap();
+                (f.name.to_vec(), f.data.to_vec())
+            })
+            .collect();
+        let want: Vec<(Vec<u8>, Vec<u8>)> = files
+            .iter()
+            .map(|(n, d)| (n.as_bytes().to_vec(), d.to_vec()))
+            .collect();
+        assert_eq!(read, want);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -9,6 +9,7 @@
 
 mod abi_check;
 mod bench;
+mod cpio;
 mod diffstat;
 mod headers;
 mod kernel;

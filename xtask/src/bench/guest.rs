@@ -1,6 +1,6 @@
 //! Building the static C benchmark and the initramfs that carries it.
 
-use super::cpio::{self, Entry};
+use crate::cpio::{self, Entry};
 use crate::util;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};

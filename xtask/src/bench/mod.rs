@@ -17,7 +17,6 @@
 
 mod bilby;
 mod budget;
-mod cpio;
 mod guest;
 mod native;
 mod parse;

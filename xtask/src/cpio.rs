@@ -1,9 +1,10 @@
-//! A writer for the `newc` cpio format, the one Linux unpacks as an initramfs.
+//! A writer for the `newc` cpio format: the format of Bilby's boot bundle
+//! (read by `kernel/src/bundle.rs`) and of the initramfs Linux unpacks (read
+//! by Linux's `init/initramfs.c`).
 //!
-//! Only what an initramfs of a few entries needs: directories, regular files
-//! and device nodes, all owned by root. Linux's reader is in
-//! `init/initramfs.c`; the format is the SVR4 "new ASCII" header without
-//! checksums (magic `070701`).
+//! Only what archives of a few entries need: directories, regular files and
+//! device nodes, all owned by root. The format is the SVR4 "new ASCII"
+//! header without checksums (magic `070701`).
 
 use anyhow::{bail, Result};
 
