@@ -43,6 +43,12 @@ impl Accel {
     }
 }
 
+/// The guest CPU model under TCG, for every boot: the QEMU tests, `run`, and
+/// every path-length run of the benchmark, Linux's and Bilby's alike (path
+/// lengths depend on the features a kernel sees, so both sides must see the
+/// same CPU).
+pub const TCG_CPU: &str = "max";
+
 /// Whether `/dev/kvm` opens for reading and writing.
 pub fn kvm_available() -> bool {
     std::fs::OpenOptions::new()
@@ -112,6 +118,8 @@ pub struct BootOutcome {
     pub qemu_status: Option<i32>,
     /// Whether the timeout killed QEMU.
     pub timed_out: bool,
+    /// The QEMU command as run: the program, then its arguments.
+    pub command: Vec<String>,
 }
 
 impl BootOutcome {
@@ -403,7 +411,7 @@ pub fn boot(
             qemu.args(["-accel", "kvm", "-cpu", "host,-arch-capabilities"]);
         }
         Accel::Tcg => {
-            qemu.args(["-accel", "tcg", "-cpu", "max"]);
+            qemu.args(["-accel", "tcg", "-cpu", TCG_CPU]);
             if opts.icount {
                 qemu.args(["-icount", "shift=0"]);
             }
@@ -435,6 +443,10 @@ pub fn boot(
 }
 
 fn run_qemu(mut qemu: Command, opts: &BootOptions) -> Result<BootOutcome> {
+    let command = std::iter::once(qemu.get_program())
+        .chain(qemu.get_args())
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let mut child = qemu
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -499,6 +511,7 @@ fn run_qemu(mut qemu: Command, opts: &BootOptions) -> Result<BootOutcome> {
         exit_code,
         qemu_status,
         timed_out,
+        command,
     })
 }
 

@@ -227,7 +227,7 @@ pub fn rows(figures: Option<&Figures>, native_getpid: f64) -> Vec<Row> {
 /// Where a Bilby benchmark boot runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Platform {
-    /// QEMU TCG with `-icount shift=0` on [`super::native::TCG_CPU`]: exact path lengths.
+    /// QEMU TCG with `-icount shift=0` on [`crate::kernel::TCG_CPU`]: exact path lengths.
     TcgIcount,
     /// QEMU with KVM: times in cycles.
     Kvm,
@@ -285,7 +285,7 @@ pub fn why_no_kvm() -> &'static str {
 
 /// Measures Bilby's paths: the benchmark guests booted with the kernel's
 /// QEMU runner (`kernel::boot`), under TCG icount on the CPU of
-/// [`super::native::TCG_CPU`] and, where KVM runs Bilby's user mode, under KVM.
+/// [`crate::kernel::TCG_CPU`] and, where KVM runs Bilby's user mode, under KVM.
 pub fn measure(work: &std::path::Path) -> Result<Figures> {
     use crate::kernel::{self, Accel, BootOptions};
     // kvm_pvm boots Bilby but cannot run its user-mode syscalls (kernel.rs).
@@ -305,12 +305,6 @@ pub fn measure(work: &std::path::Path) -> Result<Figures> {
                 o.log
             );
         }
-        let cpu = match p {
-            Platform::TcgIcount => {
-                format!("-accel tcg -cpu {} -icount shift=0", super::native::TCG_CPU)
-            }
-            Platform::Kvm => "-accel kvm -cpu host,-arch-capabilities".into(),
-        };
         let name = |p: &std::path::Path| {
             p.file_name()
                 .map_or(String::new(), |n| n.to_string_lossy().into_owned())
@@ -319,11 +313,10 @@ pub fn measure(work: &std::path::Path) -> Result<Figures> {
         Ok(BootLog {
             serial: o.log,
             command: format!(
-                "kernel::boot(root task {}, modules {}): qemu-system-x86_64 -machine pc \
-                 {cpu} -m {}M -kernel bilby-kernel -initrd <root task and modules>",
+                "{}\n# the -initrd bundle: root task {}; modules {}",
+                super::relative(&super::proc::join_words(&o.command)),
                 name(root),
-                modules.join(", "),
-                opts.memory_mib
+                modules.join(", ")
             ),
         })
     };

@@ -10,7 +10,8 @@
 
 use super::bilby::{self, Path};
 use super::report::Report;
-use super::{guest, native, remove_run_dir, run_dir};
+use super::{guest, remove_run_dir, run_dir};
+use crate::kernel::TCG_CPU;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -201,12 +202,12 @@ pub fn check(quick: bool) -> Result<()> {
         std::fs::read_to_string(dir.join("budgets.json")).context("reading bench/budgets.json")?;
     let budgets = Budgets::parse(&text)?;
     let reference = &budgets.reference;
-    if reference.tcg_cpu != native::TCG_CPU {
+    if reference.tcg_cpu != TCG_CPU {
         bail!(
             "bench/budgets.json was measured on TCG CPU `{}`, the benchmark now uses `{}`: \
              re-measure and update the reference",
             reference.tcg_cpu,
-            native::TCG_CPU
+            TCG_CPU
         );
     }
 

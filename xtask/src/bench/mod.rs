@@ -202,7 +202,7 @@ fn measure_native(bin: &Path, work: &Path) -> Result<report::NativeLinux> {
         guest_release: r.run.info("release"),
         guest_version: r.run.info("kernel_version"),
         qemu_command: relative(&r.command),
-        tcg_cpu: native::TCG_CPU.into(),
+        tcg_cpu: crate::kernel::TCG_CPU.into(),
         mitigations,
         loop_instructions_per_iteration: loop_min,
         ops,
@@ -343,11 +343,14 @@ fn time_ratio(op: &str, host: &[Run], uml: &[Run]) -> Result<report::TimeRatio> 
 }
 
 /// A command line with the workspace root left out of its paths and the
-/// process id masked, so the report reads the same from run to run.
+/// process id masked (in this run's directory and in `kernel::boot`'s
+/// bundle name), so the report reads the same from run to run.
 fn relative(command: &str) -> String {
+    let pid = std::process::id();
     command
         .replace(&format!("{}/", crate::util::root().display()), "")
-        .replace(&format!("run-{}", std::process::id()), "run-$PID")
+        .replace(&format!("run-{pid}"), "run-$PID")
+        .replace(&format!("-{pid}.cpio"), "-$PID.cpio")
 }
 
 /// Describes this machine for the report.

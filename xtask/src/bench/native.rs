@@ -8,6 +8,7 @@
 
 use super::parse::{self, Run};
 use super::proc::{self, Ending};
+use crate::kernel::TCG_CPU;
 use crate::util;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -20,12 +21,8 @@ const KERNEL_META: (&str, &str) = (
     "/usr/share/doc/linux-image-amd64/copyright",
 );
 
-/// The guest CPU model for every path-length run, Linux's and Bilby's alike:
-/// path lengths depend on the features the kernel sees (alternatives,
-/// mitigations), so both sides must see the same CPU.
-pub const TCG_CPU: &str = "max";
-
-/// The QEMU options every path-length run shares (accelerator, clock, CPU).
+/// The QEMU options every path-length run of Linux shares (accelerator,
+/// clock, and the CPU Bilby's runs get from `kernel::boot`).
 pub fn icount_options() -> Vec<String> {
     [
         "-accel", "tcg", "-icount", "shift=0", "-cpu", TCG_CPU, "-smp", "1",

@@ -121,10 +121,19 @@ fn kill_group(pgid: u32) {
 
 /// Formats a command line for the report, quoting words that need it.
 pub fn command_line(cmd: &Command) -> String {
-    std::iter::once(cmd.get_program())
-        .chain(cmd.get_args())
+    join_words(std::iter::once(cmd.get_program()).chain(cmd.get_args()))
+}
+
+/// Joins a program and its arguments into one shell-quoted line.
+pub fn join_words<I>(words: I) -> String
+where
+    I: IntoIterator,
+    I::Item: AsRef<std::ffi::OsStr>,
+{
+    words
+        .into_iter()
         .map(|a| {
-            let a = a.to_string_lossy();
+            let a = a.as_ref().to_string_lossy();
             if a.is_empty() || a.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
                 format!("'{}'", a.replace('\'', r"'\''"))
             } else {
