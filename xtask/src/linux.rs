@@ -24,6 +24,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use bilby_kernel::elf::{self, ElfError};
+use object::elf::{FileHeader64, PT_DYNAMIC, PT_INTERP, SHT_SYMTAB};
+use object::read::elf::{FileHeader, ProgramHeader, Sym};
+use object::LittleEndian;
+
 use crate::kernel;
 use crate::util;
 
@@ -669,222 +674,89 @@ pub fn check_vmlinux(path: &Path) -> Result<VmlinuxInfo> {
         .with_context(|| format!("{} is not a usable root task", path.display()))
 }
 
-const PT_LOAD: u32 = 1;
-const PT_DYNAMIC: u32 = 2;
-const PT_INTERP: u32 = 3;
-const PT_NOTE: u32 = 4;
-const SHT_SYMTAB: u32 = 2;
-
-fn read_u16(b: &[u8], off: usize) -> Result<u16> {
-    let s = b
-        .get(off..off.saturating_add(2))
-        .context("ELF file truncated")?;
-    Ok(u16::from_le_bytes([s[0], s[1]]))
-}
-
-fn read_u32(b: &[u8], off: usize) -> Result<u32> {
-    let s = b
-        .get(off..off.saturating_add(4))
-        .context("ELF file truncated")?;
-    Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-}
-
-fn read_u64(b: &[u8], off: usize) -> Result<u64> {
-    let s = b
-        .get(off..off.saturating_add(8))
-        .context("ELF file truncated")?;
-    let mut a = [0u8; 8];
-    a.copy_from_slice(s);
-    Ok(u64::from_le_bytes(a))
-}
-
-fn to_usize(v: u64) -> Result<usize> {
-    usize::try_from(v).context("ELF offset out of range")
-}
-
-/// `base + index * size`, failing instead of overflowing.
-fn table_entry(base: usize, index: usize, size: usize) -> Result<usize> {
-    index
-        .checked_mul(size)
-        .and_then(|o| o.checked_add(base))
-        .context("ELF table offset out of range")
-}
-
-/// The checks of [`check_vmlinux`], on the file's bytes.
+/// The checks of [`check_vmlinux`], on the file's bytes: first the very
+/// check Bilby's loader makes ([`elf::check`]), then what a Linux image
+/// must also be: linked at or above [`MIN_LINK_ADDRESS`], without an
+/// interpreter or dynamic section, and entered at `_start`.
 pub fn check_root_task_elf(b: &[u8]) -> Result<VmlinuxInfo> {
-    if b.get(..4) != Some(b"\x7fELF".as_slice()) {
-        bail!("not an ELF file");
+    let image = elf::check(b).map_err(|e| anyhow::anyhow!(describe_elf_error(e)))?;
+    let segments = &image.segments[..image.count];
+    let lowest = segments.iter().map(|s| s.vaddr).min().unwrap_or_default();
+    let highest = segments
+        .iter()
+        .map(|s| s.vaddr + s.memsz)
+        .max()
+        .unwrap_or_default();
+    if lowest < MIN_LINK_ADDRESS {
+        bail!("PT_LOAD at {lowest:#x} is outside user space above {MIN_LINK_ADDRESS:#x}");
     }
-    if b.get(4) != Some(&2) || b.get(5) != Some(&1) {
-        bail!("not a little-endian ELF64 file");
-    }
-    let e_type = read_u16(b, 16)?;
-    let machine = read_u16(b, 18)?;
-    if e_type != 2 {
-        bail!("ELF type {e_type} is not ET_EXEC (a static, position-dependent executable)");
-    }
-    if machine != 62 {
-        bail!("machine {machine} is not x86_64");
-    }
-    let entry = read_u64(b, 24)?;
-    let phoff = to_usize(read_u64(b, 32)?)?;
-    let shoff = to_usize(read_u64(b, 40)?)?;
-    let phentsize = read_u16(b, 54)? as usize;
-    let phnum = read_u16(b, 56)? as usize;
-    let shentsize = read_u16(b, 58)? as usize;
-    let shnum = read_u16(b, 60)? as usize;
-    if phentsize < 56 || phnum == 0 {
-        bail!("no usable program headers");
-    }
-
-    let mut lowest = u64::MAX;
-    let mut highest = 0u64;
-    let mut note = None;
-    for i in 0..phnum {
-        let ph = table_entry(phoff, i, phentsize)?;
-        let p_type = read_u32(b, ph)?;
-        let offset = read_u64(b, ph + 8)?;
-        let vaddr = read_u64(b, ph + 16)?;
-        let filesz = read_u64(b, ph + 32)?;
-        let memsz = read_u64(b, ph + 40)?;
-        match p_type {
+    let malformed = |_| anyhow::anyhow!("not a well-formed ELF64 file");
+    let hdr = FileHeader64::<LittleEndian>::parse(b).map_err(malformed)?;
+    let endian = hdr.endian().map_err(malformed)?;
+    for ph in hdr.program_headers(endian, b).map_err(malformed)? {
+        match ph.p_type(endian) {
             PT_INTERP => bail!("has an interpreter (PT_INTERP): not static"),
             PT_DYNAMIC => bail!("has a PT_DYNAMIC segment: not static"),
-            PT_LOAD => {
-                let end = vaddr
-                    .checked_add(memsz)
-                    .context("a PT_LOAD segment wraps around")?;
-                if vaddr < MIN_LINK_ADDRESS || end > bilby_abi::USER_SPACE_END {
-                    bail!(
-                        "PT_LOAD {vaddr:#x}-{end:#x} is outside user space [{MIN_LINK_ADDRESS:#x}, {:#x})",
-                        bilby_abi::USER_SPACE_END
-                    );
-                }
-                lowest = lowest.min(vaddr);
-                highest = highest.max(end);
-            }
-            PT_NOTE => {
-                let start = to_usize(offset)?;
-                let end = start
-                    .checked_add(to_usize(filesz)?)
-                    .context("PT_NOTE size overflows")?;
-                let data = b.get(start..end).context("PT_NOTE outside the file")?;
-                if let Some(v) = find_abi_note(data)? {
-                    note = Some(v);
-                }
-            }
             _ => {}
         }
     }
-    if lowest == u64::MAX {
-        bail!("no PT_LOAD segment");
-    }
-    if entry < lowest || entry >= highest {
-        bail!("entry {entry:#x} is outside the loaded image");
-    }
-    let (abi_major, abi_minor) = note.context("no Bilby ABI note in a PT_NOTE segment")?;
-    if abi_major != bilby_abi::BILBY_ABI_MAJOR {
-        bail!(
-            "built against Bilby ABI {abi_major}.{abi_minor}, but this tree's ABI is {}.{}",
-            bilby_abi::BILBY_ABI_MAJOR,
-            bilby_abi::BILBY_ABI_MINOR
-        );
-    }
-    if shnum > 0 {
-        if let Some(start) = find_symbol(b, shoff, shentsize, shnum, "_start")? {
-            if start != entry {
-                bail!("entry {entry:#x} is not _start ({start:#x})");
-            }
-        } else {
-            bail!("no _start symbol");
+    let sections = hdr.sections(endian, b).map_err(malformed)?;
+    if !sections.is_empty() {
+        let symbols = sections.symbols(endian, b, SHT_SYMTAB).map_err(malformed)?;
+        let start = symbols
+            .iter()
+            .find(|s| symbols.symbol_name(endian, s) == Ok(b"_start".as_slice()))
+            .map(|s| s.st_value(endian))
+            .context("no _start symbol")?;
+        if start != image.entry {
+            bail!("entry {:#x} is not _start ({start:#x})", image.entry);
         }
     }
     Ok(VmlinuxInfo {
-        entry,
+        entry: image.entry,
         lowest,
         highest,
-        abi_major,
-        abi_minor,
+        abi_major: image.abi_version >> 16,
+        abi_minor: image.abi_version & 0xffff,
     })
 }
 
-/// Scans ELF notes for Bilby's ABI note; returns its (major, minor).
-fn find_abi_note(data: &[u8]) -> Result<Option<(u32, u32)>> {
-    // Sizes are u32, so these sums cannot overflow a 64-bit usize.
-    let align4 = |n: usize| (n + 3) & !3;
-    let mut off = 0;
-    while off + 12 <= data.len() {
-        let namesz = read_u32(data, off)? as usize;
-        let descsz = read_u32(data, off + 4)? as usize;
-        let kind = read_u32(data, off + 8)?;
-        let name_start = off + 12;
-        let desc_start = name_start + align4(namesz);
-        let next = desc_start + align4(descsz);
-        if next > data.len() {
-            bail!("a note runs past the end of its PT_NOTE segment");
+/// Why Bilby's loader refuses an image, in words.
+fn describe_elf_error(e: ElfError) -> String {
+    match e {
+        ElfError::Malformed => "not a well-formed little-endian ELF64 file".into(),
+        ElfError::WrongMachine(m) => format!("machine {m} is not x86_64"),
+        ElfError::NotExecutable(t) => {
+            format!("ELF type {t} is not ET_EXEC (a static, position-dependent executable)")
         }
-        let name = &data[name_start..name_start + namesz];
-        let name = name.strip_suffix(&[0]).unwrap_or(name);
-        if name == bilby_abi::ABI_NOTE_NAME.as_bytes() && kind == bilby_abi::ABI_NOTE_TYPE {
-            if descsz < 8 {
-                bail!("the Bilby ABI note is {descsz} bytes, expected 8");
-            }
-            return Ok(Some((
-                read_u32(data, desc_start)?,
-                read_u32(data, desc_start + 4)?,
-            )));
+        ElfError::BadSegmentCount => format!(
+            "no PT_LOAD segment, or more than the loader's {}",
+            elf::MAX_SEGMENTS
+        ),
+        ElfError::BadSegment(va) => format!(
+            "PT_LOAD at {va:#x} is outside user space [{:#x}, {:#x}) or its data outside the file",
+            bilby_abi::USER_SPACE_START,
+            elf::IMAGE_END
+        ),
+        ElfError::BadEntry(entry) => {
+            format!("entry {entry:#x} is in no executable segment of the image")
         }
-        off = next;
+        ElfError::MissingNote => "no Bilby ABI note in a PT_NOTE segment".into(),
+        ElfError::BadNote => {
+            "a note is malformed, or the Bilby ABI note is not two 32-bit words".into()
+        }
+        ElfError::IncompatibleAbi(major, minor) => format!(
+            "built against Bilby ABI {major}.{minor}, but this tree's ABI is {}.{}",
+            bilby_abi::BILBY_ABI_MAJOR,
+            bilby_abi::BILBY_ABI_MINOR
+        ),
     }
-    Ok(None)
-}
-
-/// The value of a symbol in the ELF's symbol table, if it has one.
-fn find_symbol(
-    b: &[u8],
-    shoff: usize,
-    shentsize: usize,
-    shnum: usize,
-    wanted: &str,
-) -> Result<Option<u64>> {
-    for i in 0..shnum {
-        let sh = table_entry(shoff, i, shentsize)?;
-        if read_u32(b, sh + 4)? != SHT_SYMTAB {
-            continue;
-        }
-        let off = to_usize(read_u64(b, sh + 24)?)?;
-        let size = to_usize(read_u64(b, sh + 32)?)?;
-        let link = read_u32(b, sh + 40)? as usize;
-        let entsize = to_usize(read_u64(b, sh + 56)?)?.max(24);
-        let strsh = table_entry(shoff, link, shentsize)?;
-        let stroff = to_usize(read_u64(b, strsh + 24)?)?;
-        let strsize = to_usize(read_u64(b, strsh + 32)?)?;
-        let strtab = b
-            .get(
-                stroff
-                    ..stroff
-                        .checked_add(strsize)
-                        .context("string table size overflows")?,
-            )
-            .context("string table outside the file")?;
-        for k in 0..size / entsize {
-            let s = table_entry(off, k, entsize)?;
-            let name_off = read_u32(b, s)? as usize;
-            let Some(rest) = strtab.get(name_off..) else {
-                continue;
-            };
-            let name = rest.split(|&c| c == 0).next().unwrap_or_default();
-            if name == wanted.as_bytes() {
-                return Ok(Some(read_u64(b, s + 8)?));
-            }
-        }
-    }
-    Ok(None)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use object::elf::{PF_R, PF_X, PT_LOAD, PT_NOTE};
 
     /// A minimal ELF64 image: one PT_LOAD, one PT_NOTE with the given note.
     fn elf(e_type: u16, vaddr: u64, entry: u64, note: Option<(&str, u32, u32)>) -> Vec<u8> {
@@ -914,17 +786,25 @@ mod tests {
             notes.extend_from_slice(&minor.to_le_bytes());
         }
         let note_off = b.len() as u64;
-        let ph = |b: &mut Vec<u8>, at: usize, t: u32, off: u64, va: u64, sz: u64| {
+        let ph = |b: &mut Vec<u8>, at: usize, t: u32, flags: u32, off: u64, va: u64, sz: u64| {
             b[at..at + 4].copy_from_slice(&t.to_le_bytes());
+            b[at + 4..at + 8].copy_from_slice(&flags.to_le_bytes());
             b[at + 8..at + 16].copy_from_slice(&off.to_le_bytes());
             b[at + 16..at + 24].copy_from_slice(&va.to_le_bytes());
-            b[at + 32..at + 40].copy_from_slice(&sz.to_le_bytes());
+            b[at + 32..at + 40].copy_from_slice(&sz.min(note_off).to_le_bytes());
             b[at + 40..at + 48].copy_from_slice(&sz.to_le_bytes());
         };
-        ph(&mut b, 64, PT_LOAD, 0, vaddr, 0x1000);
-        ph(&mut b, 120, PT_NOTE, note_off, 0, notes.len() as u64);
+        // The headers as the start of a text segment of one page.
+        ph(&mut b, 64, PT_LOAD, PF_R | PF_X, 0, vaddr, 0x1000);
+        ph(&mut b, 120, PT_NOTE, PF_R, note_off, 0, notes.len() as u64);
         b.extend_from_slice(&notes);
         b
+    }
+
+    /// Makes the text segment of an [`elf`] image non-executable.
+    fn without_execute(mut image: Vec<u8>) -> Vec<u8> {
+        image[68..72].copy_from_slice(&PF_R.to_le_bytes());
+        image
     }
 
     const MAJOR: u32 = bilby_abi::BILBY_ABI_MAJOR;
@@ -1012,6 +892,14 @@ mod tests {
             (
                 elf(2, 0x40_0000, 0x40_0010, Some(("Bilby", MAJOR + 1, 0))),
                 "built against",
+            ),
+            (
+                without_execute(elf(2, 0x40_0000, 0x40_0010, Some(("Bilby", MAJOR, 0)))),
+                "no executable segment",
+            ),
+            (
+                elf(2, 0x10_0000, 0x10_0010, Some(("Bilby", MAJOR, 0))),
+                "outside user space above",
             ),
         ];
         for (image, why) in cases {
