@@ -201,6 +201,68 @@ pub fn guest_source_dir() -> PathBuf {
     util::root().join("tests/guests")
 }
 
+/// How every C guest of Bilby is compiled (the test guests here, the
+/// benchmark's in `bench/guests/`): freestanding and static, no red zone,
+/// general registers only (guests are built like kernel code), one segment
+/// per page.
+const GUEST_CFLAGS: [&str; 18] = [
+    "-std=c11",
+    "-O2",
+    "-g",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-ffreestanding",
+    "-fno-builtin",
+    "-fno-stack-protector",
+    "-fno-pic",
+    "-no-pie",
+    "-static",
+    "-nostdlib",
+    "-mno-red-zone",
+    "-mgeneral-regs-only",
+    "-fno-asynchronous-unwind-tables",
+    "-Wl,--build-id=none",
+    "-Wl,-z,max-page-size=4096",
+];
+
+/// The C compiler (as the `cc` crate finds it) with [`GUEST_CFLAGS`] and
+/// the ABI and hypercall headers on the include path. The caller adds its
+/// own include paths, linker script, output and sources.
+pub fn guest_compiler() -> Result<Command> {
+    let root = util::root();
+    let compiler = cc::Build::new()
+        .target("x86_64-unknown-linux-gnu")
+        .host("x86_64-unknown-linux-gnu")
+        .opt_level(2)
+        .cargo_metadata(false)
+        .cargo_warnings(false)
+        .try_get_compiler()
+        .context("finding a C compiler for the guests")?;
+    let mut cmd = compiler.to_command();
+    // After cc's hosted-code defaults, so that these win (-fno-pic over -fPIC).
+    cmd.args(GUEST_CFLAGS)
+        .arg(format!("-I{}", root.join("abi/include").display()))
+        .arg(format!("-I{}", root.join("hypercalls/include").display()));
+    Ok(cmd)
+}
+
+/// Runs a compile from [`guest_compiler`] for the guest `name`, with the
+/// compiler's output in the error when it fails.
+pub fn compile_guest(mut cmd: Command, name: &str) -> Result<()> {
+    let o = cmd
+        .output()
+        .with_context(|| format!("running the C compiler for guest `{name}`"))?;
+    if !o.status.success() {
+        bail!(
+            "compiling guest `{name}` failed:\n{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    Ok(())
+}
+
 /// Builds the named guests (file stems under `tests/guests/`) and returns
 /// their ELF paths, in the same order.
 pub fn build_guests(names: &[&str]) -> Result<Vec<PathBuf>> {
@@ -211,14 +273,6 @@ pub fn build_guests(names: &[&str]) -> Result<Vec<PathBuf>> {
     let src = guest_source_dir();
     let out = root.join("target/guests");
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    let compiler = cc::Build::new()
-        .target("x86_64-unknown-linux-gnu")
-        .host("x86_64-unknown-linux-gnu")
-        .opt_level(2)
-        .cargo_metadata(false)
-        .cargo_warnings(false)
-        .try_get_compiler()
-        .context("finding a C compiler for the guests")?;
     let mut rt: Vec<PathBuf> = std::fs::read_dir(src.join("rt"))
         .with_context(|| format!("reading {}", src.join("rt").display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -236,47 +290,15 @@ pub fn build_guests(names: &[&str]) -> Result<Vec<PathBuf>> {
             bail!("no guest named `{name}` ({} is missing)", main.display());
         }
         let elf = out.join(format!("{name}.elf"));
-        let mut cmd = compiler.to_command();
-        // Drop cc's hosted-code defaults; guests are freestanding and static.
-        cmd.args([
-            "-std=c11",
-            "-O2",
-            "-g",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-ffreestanding",
-            "-fno-builtin",
-            "-fno-stack-protector",
-            "-fno-pic",
-            "-no-pie",
-            "-static",
-            "-nostdlib",
-            "-mno-red-zone",
-            "-mgeneral-regs-only",
-            "-fno-asynchronous-unwind-tables",
-            "-Wl,--build-id=none",
-            "-Wl,-z,max-page-size=4096",
-        ])
-        .arg(format!("-I{}", root.join("abi/include").display()))
-        .arg(format!("-I{}", root.join("hypercalls/include").display()))
-        .arg(format!("-I{}", src.join("rt").display()))
-        .arg(format!("-T{}", src.join("guest.ld").display()))
-        .arg("-o")
-        .arg(&elf)
-        .args(&rt)
-        .arg(&main)
-        .arg("-lgcc");
-        let o = cmd
-            .output()
-            .with_context(|| format!("running the C compiler for guest `{name}`"))?;
-        if !o.status.success() {
-            bail!(
-                "compiling guest `{name}` failed:\n{}{}",
-                String::from_utf8_lossy(&o.stdout),
-                String::from_utf8_lossy(&o.stderr)
-            );
-        }
+        let mut cmd = guest_compiler()?;
+        cmd.arg(format!("-I{}", src.join("rt").display()))
+            .arg(format!("-T{}", src.join("guest.ld").display()))
+            .arg("-o")
+            .arg(&elf)
+            .args(&rt)
+            .arg(&main)
+            .arg("-lgcc");
+        compile_guest(cmd, name)?;
         paths.push(elf);
     }
     Ok(paths)

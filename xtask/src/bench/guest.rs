@@ -58,26 +58,6 @@ pub fn build_static(out_dir: &Path, source: &str) -> Result<PathBuf> {
 pub const BILBY_GUESTS: [&str; 4] = ["bilby_bench", "ipc_server", "virt_app", "ipc_stamp_server"];
 const BILBY_GUEST_DIR: &str = "bench/guests";
 
-/// gcc flags for Bilby guests: freestanding, static, no SSE (the kernel's
-/// guests are built the same way), ABI headers on the include path.
-const BILBY_CFLAGS: [&str; 15] = [
-    "-std=c11",
-    "-O2",
-    "-Wall",
-    "-Wextra",
-    "-Werror",
-    "-ffreestanding",
-    "-fno-builtin",
-    "-fno-stack-protector",
-    "-fno-pic",
-    "-no-pie",
-    "-static",
-    "-nostdlib",
-    "-mgeneral-regs-only",
-    "-fno-asynchronous-unwind-tables",
-    "-Wl,--build-id=none,-z,max-page-size=4096",
-];
-
 /// Bilby's benchmark guests, built.
 #[derive(Debug, Clone)]
 pub struct BilbyGuests {
@@ -86,30 +66,18 @@ pub struct BilbyGuests {
 }
 
 /// Compiles `bench/guests/*.c` into `out_dir` (as `<name>.elf`, the file
-/// name being the module name the root task looks for).
+/// name being the module name the root task looks for), the way the test
+/// guests are compiled (`kernel::guest_compiler`), without their runtime.
 pub fn build_bilby_guests(out_dir: &Path) -> Result<BilbyGuests> {
     util::ensure_packages(&[("gcc", "/usr/bin/gcc")])?;
     std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
-    let root = util::root();
+    let dir = util::root().join(BILBY_GUEST_DIR);
     let mut elfs = Vec::new();
     for name in BILBY_GUESTS {
         let elf = out_dir.join(format!("{name}.elf"));
-        let out = Command::new("gcc")
-            .args(BILBY_CFLAGS)
-            .arg(format!("-I{}", root.join("abi/include").display()))
-            .arg(format!("-I{}", root.join("hypercalls/include").display()))
-            .arg("-o")
-            .arg(&elf)
-            .arg(root.join(BILBY_GUEST_DIR).join(format!("{name}.c")))
-            .output()
-            .context("running gcc")?;
-        if !out.status.success() {
-            anyhow::bail!(
-                "compiling the Bilby benchmark guest `{name}` failed:\n{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
+        let mut cmd = crate::kernel::guest_compiler()?;
+        cmd.arg("-o").arg(&elf).arg(dir.join(format!("{name}.c")));
+        crate::kernel::compile_guest(cmd, name).context("compiling Bilby's benchmark guests")?;
         elfs.push(elf);
     }
     let root_task = elfs.remove(0);
