@@ -19,7 +19,9 @@
  * (121 usage, 122 start failure, 123 the task crashed, 124 timeout).
  */
 #define _GNU_SOURCE
-#include <bilby/abi.h>
+/* For the message-tag helpers; the ABI note belongs in guests, not here. */
+#define BILBY_NO_ABI_NOTE
+#include <bilby/hypercalls.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -45,6 +47,9 @@
 #define BOOT_INFO_ADDR 0x7e0000000000UL
 /* Capability slots of the root task's initial capabilities. */
 enum { SLOT_TASK = 1, SLOT_THREAD = 2, SLOT_CONTROL = 3, SLOT_MEMORY = 4, SLOT_FIRST_FREE = 16 };
+
+/* Length of the `syscall` instruction (0f 05) a stopped thread is past. */
+#define SYSCALL_INSN_LEN 2
 
 #define MAX_THREADS 8
 #define NO_ENDPOINT 0xffffffffu
@@ -246,6 +251,14 @@ static void deliver(struct thread *t, struct user_regs_struct *r, uint64_t badge
 	t->blocked = 0;
 }
 
+/* Completes a receive of `t` with a timer tick: label Timer, no words. */
+static void deliver_tick(struct thread *t, struct user_regs_struct *r)
+{
+	static const uint64_t none[4];
+
+	deliver(t, r, timer.badge, bilby_tag(BILBY_EXCEPTION_KIND_TIMER, 0), none);
+}
+
 static struct thread *receiver_on(uint32_t ep)
 {
 	for (int i = 0; i < nthreads; i++)
@@ -269,7 +282,6 @@ static int valid_slot(uint64_t slot, enum obj_kind kind)
 
 static void fire_timer(void)
 {
-	uint64_t w[4] = { 0 };
 	struct thread *rcv;
 
 	timer_ticks++;
@@ -283,7 +295,7 @@ static void fire_timer(void)
 		caps[timer.endpoint].tick_pending = 1;
 		return;
 	}
-	deliver(rcv, &rcv->regs, timer.badge, (uint64_t)BILBY_EXCEPTION_KIND_TIMER << 32, w);
+	deliver_tick(rcv, &rcv->regs);
 	set_regs(rcv->tid, &rcv->regs);
 	resume(rcv->tid);
 }
@@ -298,7 +310,7 @@ static void start_thread(struct thread *caller, struct user_regs_struct *cr, str
 	long rc;
 
 	set_regs(caller->tid, cr);
-	rc = inject(caller->tid, cr->rip - 2, 56 /* clone */, flags, s->rsp, 0, 0, 0, 0, &tid);
+	rc = inject(caller->tid, cr->rip - SYSCALL_INSN_LEN, SYS_clone, flags, s->rsp, 0, 0, 0, 0, &tid);
 	get_regs(caller->tid, cr);
 	if (rc <= 0 || tid <= 0)
 		die(EXIT_CRASH, "starting a thread failed: clone returned %ld", rc);
@@ -380,7 +392,6 @@ static int hypercall(struct thread *t, struct user_regs_struct *r)
 	uint64_t w[4] = { a2, a3, a4, a5 };
 	char buf[4096];
 
-	(void)a5;
 	switch (nr) {
 	case BILBY_HYPERCALL_NOP:
 	case BILBY_HYPERCALL_YIELD:
@@ -445,7 +456,7 @@ static int hypercall(struct thread *t, struct user_regs_struct *r)
 		prot |= (a4 & BILBY_RIGHT_WRITE) ? PROT_WRITE : 0;
 		prot |= (a4 & BILBY_RIGHT_EXECUTE) ? PROT_EXEC : 0;
 		set_regs(t->tid, r);
-		rc = inject(t->tid, r->rip - 2, 9 /* mmap */, a2, a3 * BILBY_PAGE_SIZE, prot,
+		rc = inject(t->tid, r->rip - SYSCALL_INSN_LEN, SYS_mmap, a2, a3 * BILBY_PAGE_SIZE, prot,
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, (uint64_t)-1, 0, NULL);
 		get_regs(t->tid, r);
 		if (rc == -EEXIST)
@@ -618,10 +629,8 @@ static int hypercall(struct thread *t, struct user_regs_struct *r)
 			return 1;
 		}
 		if (caps[a0].tick_pending) {
-			uint64_t none[4] = { 0 };
-
 			caps[a0].tick_pending = 0;
-			deliver(t, r, timer.badge, (uint64_t)BILBY_EXCEPTION_KIND_TIMER << 32, none);
+			deliver_tick(t, r);
 			return 1;
 		}
 		t->blocked = 1;
@@ -672,7 +681,7 @@ static void setup_boot_info(pid_t pid, uint64_t memory_bytes)
 		die(EXIT_START, "PEEKTEXT: %s", strerror(errno));
 	if (ptrace(PTRACE_POKETEXT, pid, r.rip, (word & ~0xffffL) | 0x050f))
 		die(EXIT_START, "POKETEXT: %s", strerror(errno));
-	rc = inject(pid, r.rip, 9 /* mmap */, BOOT_INFO_ADDR, 2 * BILBY_PAGE_SIZE,
+	rc = inject(pid, r.rip, SYS_mmap, BOOT_INFO_ADDR, 2 * BILBY_PAGE_SIZE,
 		    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
 		    (uint64_t)-1, 0, NULL);
 	if (ptrace(PTRACE_POKETEXT, pid, r.rip, word))

@@ -191,6 +191,7 @@ fn build_hostbilby() -> Result<PathBuf> {
         .to_command()
         .args(["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror"])
         .arg(format!("-I{}", root.join("abi/include").display()))
+        .arg(format!("-I{}", root.join("hypercalls/include").display()))
         .arg("-o")
         .arg(&tmp)
         .arg(&src)
