@@ -14,11 +14,15 @@
 //! Neither ever trusts a register: every capability, tag and frame is
 //! checked on both.
 
+use super::console::{kprintln, Dec, Hex};
 use super::{objects, sched, Exception, Kernel, State};
 use crate::arch;
 use bilby_abi::{
-    ExceptionKind, MessageTag, ReplyLabel, Status, UserRegisters, Utcb, RIGHT_READ, RIGHT_WRITE,
+    ExceptionKind, MessageTag, ReplyLabel, Status, UserRegisters, Utcb, Vector,
+    MESSAGE_TAG_LABEL_SHIFT, MESSAGE_TAG_WORDS_MASK, REGISTER_MESSAGE_WORDS, RIGHT_READ,
+    RIGHT_WRITE,
 };
+use bilby_kernel::cap::Cap;
 use bilby_kernel::queue::NONE;
 use core::mem::offset_of;
 
@@ -34,8 +38,23 @@ pub struct Message {
 }
 
 const UTCB_MR: u64 = offset_of!(Utcb, mr) as u64;
+/// Message words in registers; the UTCB carries the rest.
+const REGISTER_WORDS: u64 = REGISTER_MESSAGE_WORDS as u64;
+/// A tag's reserved bits, between the word count and the label (as in
+/// `MessageTag::decode`).
+const MESSAGE_TAG_RESERVED: u64 = 0xFFFF_FF00;
+/// Where the UTCB's message words beyond the registers start.
+const UTCB_MR_BEYOND_REGISTERS: u64 = UTCB_MR + 8 * REGISTER_WORDS;
 const UTCB_EXCEPTION: u64 = offset_of!(Utcb, exception) as u64;
 const EXCEPTION_REGS: u64 = offset_of!(bilby_abi::ExceptionMessage, regs) as u64;
+
+/// The exception a virtualized thread's `syscall` raises.
+pub const SYSCALL_EXCEPTION: Exception = Exception {
+    label: ExceptionKind::Syscall as u32,
+    vector: Vector::Syscall as u32,
+    error_code: 0,
+    fault_address: 0,
+};
 
 /// The physical address of a thread's UTCB (it must be mapped writable),
 /// cached until the next unmap anywhere.
@@ -129,7 +148,6 @@ fn sender_message(k: &Kernel, s: u16) -> Message {
 /// words) and, from a thread sender, the UTCB words beyond 4 or the whole
 /// exception frame.
 fn deliver(k: &mut Kernel, from: u16, to: u16, msg: &Message) {
-    let words = msg.tag & bilby_abi::MESSAGE_TAG_WORDS_MASK;
     if from != NONE {
         let exception = k.threads[from as usize].exception;
         if exception.label != 0 {
@@ -137,23 +155,28 @@ fn deliver(k: &mut Kernel, from: u16, to: u16, msg: &Message) {
                 write_exception(k, from, dst + UTCB_EXCEPTION, &exception);
             }
             k.counters.exception_ipcs += 1;
-        } else if words > 4 {
-            if let (Ok(src), Ok(dst)) = (utcb_phys(k, from), utcb_phys(k, to)) {
-                arch::phys::copy_words(dst + UTCB_MR + 32, src + UTCB_MR + 32, words - 4);
-            }
+        } else if has_long_words(msg.tag) {
+            // An unmapped UTCB loses the words beyond the registers.
+            copy_long_words(k, from, to, msg.tag);
         }
     }
     let r = &mut k.threads[to as usize].frame.regs;
-    r.rax = Status::Ok as u64;
-    r.rdi = msg.badge;
-    r.rsi = msg.tag;
-    r.rdx = msg.words[0];
-    r.r10 = msg.words[1];
-    r.r8 = msg.words[2];
-    r.r9 = msg.words[3];
+    set_message_registers(r, msg.badge, msg.tag, msg.words);
     k.counters.ipc_messages += 1;
 }
 
+/// The receiver's side of a message: status Ok, badge, tag and words 0–3.
+#[inline(always)]
+fn set_message_registers(r: &mut UserRegisters, badge: u64, tag: u64, words: [u64; 4]) {
+    r.rax = Status::Ok as u64;
+    r.rdi = badge;
+    r.rsi = tag;
+    [r.rdx, r.r10, r.r8, r.r9] = words;
+}
+
+/// Writes exception `e` of thread `from` (head and register frame) at
+/// `base`, a UTCB's exception message.
+#[inline(always)]
 fn write_exception(k: &Kernel, from: u16, base: u64, e: &Exception) {
     let head = [
         u64::from(e.label) | (u64::from(e.vector) << 32),
@@ -247,11 +270,7 @@ pub fn reply_receive(k: &mut Kernel, replier: u16, msg: &Message, ep: u16) -> Re
     };
     receive(k, replier, ep);
     if c != NONE {
-        let direct = k.current == NONE
-            && k.ready
-                .highest()
-                .is_none_or(|p| p <= k.threads[c as usize].priority);
-        if direct {
+        if k.current == NONE && !outranked(k, c) {
             k.threads[c as usize].state = State::Running;
             k.current = c;
         } else {
@@ -280,7 +299,7 @@ fn reply_to_caller(k: &mut Kernel, replier: u16, msg: &Message) -> Result<u16, S
 /// The reply to an exception message: resume with the handler's registers,
 /// map and resume, or leave the thread stopped.
 fn exception_reply(k: &mut Kernel, replier: u16, c: u16, msg: &Message) -> Result<u16, Status> {
-    let label = (msg.tag >> bilby_abi::MESSAGE_TAG_LABEL_SHIFT) as u32;
+    let label = (msg.tag >> MESSAGE_TAG_LABEL_SHIFT) as u32;
     k.threads[c as usize].exception.label = 0;
     k.counters.ipc_messages += 1;
     let result = match ReplyLabel::try_from(label) {
@@ -313,15 +332,15 @@ fn exception_reply(k: &mut Kernel, replier: u16, c: u16, msg: &Message) -> Resul
 pub fn raise(k: &mut Kernel, t: u16, e: Exception, port: Option<super::Port>) {
     let Some(port) = port.filter(|p| k.endpoints[p.endpoint as usize].alive) else {
         let th = &k.threads[t as usize];
-        crate::kernel::console::kprintln!(
+        kprintln!(
             "thread {} (task {}) stopped: {} vector {} at rip {} (fault address {}, error {}) and no handler",
-            crate::kernel::console::Dec(u64::from(t)),
-            crate::kernel::console::Dec(u64::from(th.task)),
+            Dec(u64::from(t)),
+            Dec(u64::from(th.task)),
             kind_name(e.label),
-            crate::kernel::console::Dec(u64::from(e.vector)),
-            crate::kernel::console::Hex(th.frame.regs.rip),
-            crate::kernel::console::Hex(e.fault_address),
-            crate::kernel::console::Hex(e.error_code),
+            Dec(u64::from(e.vector)),
+            Hex(th.frame.regs.rip),
+            Hex(e.fault_address),
+            Hex(e.error_code),
         );
         objects::detach(k, t, false);
         return;
@@ -429,47 +448,16 @@ pub fn timer_fired(k: &mut Kernel) {
 /// when any condition fails; the general path then handles the call.
 #[inline(always)]
 pub fn fast_call(k: &mut Kernel, t: u16) -> bool {
-    let r = &k.threads[t as usize].frame.regs;
-    let (slot, tag, words) = (r.rdi, r.rsi, [r.rdx, r.r10, r.r8, r.r9]);
-    if !plain_register_tag(tag)
-        || tag >> bilby_abi::MESSAGE_TAG_LABEL_SHIFT >= u64::from(bilby_abi::KERNEL_LABEL_BASE)
-    {
-        return false;
-    }
-    let task = k.threads[t as usize].task;
-    let Ok(cap) = super::cspace::get(
-        k,
-        task,
-        slot,
-        bilby_abi::CapKind::Endpoint,
-        bilby_abi::CAP_RIGHT_USE,
-    ) else {
+    let Some((cap, tag, words)) = register_message(k, t, false) else {
         return false;
     };
     let ep = cap.object as usize;
     let rcv = k.endpoints[ep].receivers.head;
-    if rcv == NONE || outranked(k, rcv) || (tag & 0xff > 4 && !copy_long_words(k, t, rcv, tag)) {
+    if rcv == NONE || outranked(k, rcv) || (has_long_words(tag) && !copy_long_words(k, t, rcv, tag))
+    {
         return false;
     }
-    k.endpoints[ep].receivers.remove(&mut k.links, rcv);
-    let rr = &mut k.threads[rcv as usize];
-    rr.frame.regs.rax = Status::Ok as u64;
-    rr.frame.regs.rdi = cap.badge;
-    rr.frame.regs.rsi = tag;
-    [
-        rr.frame.regs.rdx,
-        rr.frame.regs.r10,
-        rr.frame.regs.r8,
-        rr.frame.regs.r9,
-    ] = words;
-    rr.reply_to = t;
-    rr.state = State::Running;
-    let th = &mut k.threads[t as usize];
-    th.state = State::BlockedReply;
-    th.send_badge = cap.badge;
-    th.send_is_call = true;
-    k.current = rcv;
-    k.counters.ipc_messages += 1;
+    call_direct(k, t, ep, rcv, cap.badge, tag, words);
     true
 }
 
@@ -483,19 +471,7 @@ pub fn fast_reply_recv(k: &mut Kernel, t: u16) -> bool {
     if c == NONE {
         return false;
     }
-    let r = &k.threads[t as usize].frame.regs;
-    let (slot, tag, words) = (r.rdi, r.rsi, [r.rdx, r.r10, r.r8, r.r9]);
-    if !plain_register_tag(tag) {
-        return false;
-    }
-    let task = k.threads[t as usize].task;
-    let Ok(cap) = super::cspace::get(
-        k,
-        task,
-        slot,
-        bilby_abi::CapKind::Endpoint,
-        bilby_abi::CAP_RIGHT_USE,
-    ) else {
+    let Some((cap, tag, words)) = register_message(k, t, true) else {
         return false;
     };
     let ep = cap.object as u16;
@@ -508,7 +484,7 @@ pub fn fast_reply_recv(k: &mut Kernel, t: u16) -> bool {
         return false;
     }
     if caller.exception.label != 0 {
-        if tag >> bilby_abi::MESSAGE_TAG_LABEL_SHIFT != ReplyLabel::Resume as u64 {
+        if tag >> MESSAGE_TAG_LABEL_SHIFT != ReplyLabel::Resume as u64 {
             return false;
         }
         let Ok(u) = utcb_phys(k, t) else {
@@ -520,14 +496,10 @@ pub fn fast_reply_recv(k: &mut Kernel, t: u16) -> bool {
         }
         k.threads[c as usize].exception.label = 0;
     } else {
-        if tag & 0xff > 4 && !copy_long_words(k, t, c, tag) {
+        if has_long_words(tag) && !copy_long_words(k, t, c, tag) {
             return false;
         }
-        let cr = &mut k.threads[c as usize].frame.regs;
-        cr.rax = Status::Ok as u64;
-        cr.rdi = 0;
-        cr.rsi = tag;
-        [cr.rdx, cr.r10, cr.r8, cr.r9] = words;
+        set_message_registers(&mut k.threads[c as usize].frame.regs, 0, tag, words);
     }
     let th = &mut k.threads[t as usize];
     th.reply_to = NONE;
@@ -541,6 +513,49 @@ pub fn fast_reply_recv(k: &mut Kernel, t: u16) -> bool {
     true
 }
 
+/// The fast paths' reading of the hypercall in thread `t`'s registers: the
+/// endpoint capability in `rdi` and the message (tag in `rsi`, words in
+/// `rdx`, `r10`, `r8`, `r9`); None if the tag is malformed, has a kernel
+/// label where only a `reply` may, or the capability is not a usable
+/// endpoint.
+#[inline(always)]
+fn register_message(k: &Kernel, t: u16, reply: bool) -> Option<(Cap, u64, [u64; 4])> {
+    let r = &k.threads[t as usize].frame.regs;
+    let (slot, tag, words) = (r.rdi, r.rsi, [r.rdx, r.r10, r.r8, r.r9]);
+    if !plain_register_tag(tag)
+        || (!reply && tag >> MESSAGE_TAG_LABEL_SHIFT >= u64::from(bilby_abi::KERNEL_LABEL_BASE))
+    {
+        return None;
+    }
+    let task = k.threads[t as usize].task;
+    super::cspace::get(
+        k,
+        task,
+        slot,
+        bilby_abi::CapKind::Endpoint,
+        bilby_abi::CAP_RIGHT_USE,
+    )
+    .ok()
+    .map(|cap| (cap, tag, words))
+}
+
+/// The fast paths' call: receiver `rcv`, waiting on endpoint `ep`, gets
+/// the message from `t` and runs next; `t` waits for its reply.
+#[inline(always)]
+fn call_direct(k: &mut Kernel, t: u16, ep: usize, rcv: u16, badge: u64, tag: u64, words: [u64; 4]) {
+    k.endpoints[ep].receivers.remove(&mut k.links, rcv);
+    let rr = &mut k.threads[rcv as usize];
+    set_message_registers(&mut rr.frame.regs, badge, tag, words);
+    rr.reply_to = t;
+    rr.state = State::Running;
+    let th = &mut k.threads[t as usize];
+    th.state = State::BlockedReply;
+    th.send_badge = badge;
+    th.send_is_call = true;
+    k.current = rcv;
+    k.counters.ipc_messages += 1;
+}
+
 /// Whether a ready thread has a higher priority than `t` (which then
 /// cannot simply run next).
 #[inline(always)]
@@ -550,20 +565,32 @@ fn outranked(k: &Kernel, t: u16) -> bool {
         .is_some_and(|p| p > k.threads[t as usize].priority)
 }
 
-/// A tag with no reserved bits and at most the UTCB's words.
+/// A tag with no reserved bits and at most the UTCB's words (what
+/// `MessageTag::decode` accepts, without building the tag).
+#[inline(always)]
 fn plain_register_tag(tag: u64) -> bool {
-    tag & 0xFFFF_FF00 == 0
-        && tag & bilby_abi::MESSAGE_TAG_WORDS_MASK <= u64::from(bilby_abi::UTCB_MESSAGE_WORDS)
+    tag & MESSAGE_TAG_RESERVED == 0
+        && tag & MESSAGE_TAG_WORDS_MASK <= u64::from(bilby_abi::UTCB_MESSAGE_WORDS)
 }
 
-/// For a message of more than the register words, copies words 4.. from
-/// the sender's UTCB to the receiver's; false if either is not mapped.
+/// Whether a message has words beyond the registers (in the UTCB).
+#[inline(always)]
+fn has_long_words(tag: u64) -> bool {
+    tag & MESSAGE_TAG_WORDS_MASK > REGISTER_WORDS
+}
+
+/// For a message with words beyond the registers, copies them from the
+/// sender's UTCB to the receiver's; false if either is not mapped.
 #[inline(never)]
 fn copy_long_words(k: &mut Kernel, from: u16, to: u16, tag: u64) -> bool {
-    let words = tag & bilby_abi::MESSAGE_TAG_WORDS_MASK;
+    let words = tag & MESSAGE_TAG_WORDS_MASK;
     match (utcb_phys(k, from), utcb_phys(k, to)) {
         (Ok(src), Ok(dst)) => {
-            arch::phys::copy_words(dst + UTCB_MR + 32, src + UTCB_MR + 32, words - 4);
+            arch::phys::copy_words(
+                dst + UTCB_MR_BEYOND_REGISTERS,
+                src + UTCB_MR_BEYOND_REGISTERS,
+                words - REGISTER_WORDS,
+            );
             true
         }
         _ => false,
@@ -587,42 +614,14 @@ pub fn fast_syscall_exception(k: &mut Kernel, t: u16) -> bool {
     let Ok(u) = utcb_phys(k, rcv) else {
         return false;
     };
-    k.endpoints[ep].receivers.remove(&mut k.links, rcv);
-    let label = ExceptionKind::Syscall as u32;
-    let head = [
-        u64::from(label) | ((bilby_abi::Vector::Syscall as u64) << 32),
-        0,
-        0,
-    ];
-    arch::phys::write_words(u + UTCB_EXCEPTION, &head);
-    arch::phys::write_registers(
-        u + UTCB_EXCEPTION + EXCEPTION_REGS,
-        &k.threads[t as usize].frame.regs,
-    );
-    let rr = &mut k.threads[rcv as usize];
-    rr.frame.regs.rax = Status::Ok as u64;
-    rr.frame.regs.rdi = port.badge;
-    rr.frame.regs.rsi = u64::from(label) << bilby_abi::MESSAGE_TAG_LABEL_SHIFT;
-    [
-        rr.frame.regs.rdx,
-        rr.frame.regs.r10,
-        rr.frame.regs.r8,
-        rr.frame.regs.r9,
-    ] = [0; 4];
-    rr.reply_to = t;
-    rr.state = State::Running;
-    let th = &mut k.threads[t as usize];
-    th.exception = Exception {
-        label,
-        vector: bilby_abi::Vector::Syscall as u32,
-        error_code: 0,
-        fault_address: 0,
-    };
-    th.state = State::BlockedReply;
-    th.send_badge = port.badge;
-    th.send_is_call = true;
-    k.current = rcv;
-    k.counters.ipc_messages += 1;
+    write_exception(k, t, u + UTCB_EXCEPTION, &SYSCALL_EXCEPTION);
+    k.threads[t as usize].exception = SYSCALL_EXCEPTION;
+    let tag = MessageTag {
+        label: SYSCALL_EXCEPTION.label,
+        words: 0,
+    }
+    .encode();
+    call_direct(k, t, ep, rcv, port.badge, tag, [0; 4]);
     k.counters.exception_ipcs += 1;
     true
 }

@@ -39,13 +39,7 @@ pub fn syscall(k: &mut Kernel) {
 fn slow_syscall(k: &mut Kernel, t: u16) {
     if k.threads[t as usize].mode == ThreadMode::Virtualized {
         let port = k.threads[t as usize].handler;
-        let e = Exception {
-            label: ExceptionKind::Syscall as u32,
-            vector: Vector::Syscall as u32,
-            error_code: 0,
-            fault_address: 0,
-        };
-        ipc::raise(k, t, e, port);
+        ipc::raise(k, t, ipc::SYSCALL_EXCEPTION, port);
     } else {
         super::syscalls::dispatch(k, t);
     }
