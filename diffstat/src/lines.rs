@@ -90,6 +90,9 @@ pub fn hash_bytes(data: &[u8]) -> u64 {
 
 type LineMap<'a> = HashMap<&'a [u8], u32, BuildHasherDefault<LineHasher>>;
 
+/// A changed region: the old lines it removes and the new lines it adds.
+pub type Hunk = (std::ops::Range<usize>, std::ops::Range<usize>);
+
 /// Which lines changed: `removed[i]` for old line i, `added[j]` for new line j.
 #[derive(Debug, Default, Clone)]
 pub struct LineDiff {
@@ -106,7 +109,7 @@ impl LineDiff {
     }
 
     /// The changed regions, as (old range, new range) pairs in order.
-    pub fn hunks(&self) -> Vec<(std::ops::Range<usize>, std::ops::Range<usize>)> {
+    pub fn hunks(&self) -> Vec<Hunk> {
         let (mut i, mut j) = (0, 0);
         let (n, m) = (self.removed.len(), self.added.len());
         let mut out = Vec::new();
@@ -135,8 +138,21 @@ impl LineDiff {
 
 /// Diffs two line lists with `algo`.
 pub fn diff(old: &[&[u8]], new: &[&[u8]], algo: Algorithm) -> LineDiff {
+    if let Some(d) = one_sided(old.len(), new.len()) {
+        return d;
+    }
     let (a, b, classes) = intern(old, new);
     diff_ids(&a, &b, classes, algo)
+}
+
+/// The diff when one side has no lines (an added or removed file): every
+/// line of the other side changed, whatever the algorithm, with nothing to
+/// hash or match.
+fn one_sided(old: usize, new: usize) -> Option<LineDiff> {
+    (old == 0 || new == 0).then(|| LineDiff {
+        removed: vec![true; old],
+        added: vec![true; new],
+    })
 }
 
 /// git's whitespace for `-w` (its own `isspace`: no \v or \f).
@@ -188,12 +204,18 @@ fn intern_ignoring_space<'a>(old: &[&'a [u8]], new: &[&'a [u8]]) -> (Vec<u32>, V
 /// Like [`diff`], but lines that differ only in whitespace are equal, as
 /// with `git diff -w` (`--ignore-all-space`).
 pub fn diff_ignoring_space(old: &[&[u8]], new: &[&[u8]], algo: Algorithm) -> LineDiff {
+    if let Some(d) = one_sided(old.len(), new.len()) {
+        return d;
+    }
     let (a, b, classes) = intern_ignoring_space(old, new);
     diff_ids(&a, &b, classes, algo)
 }
 
 /// (added, removed) of `git diff -w --minimal --numstat`, without an edit script.
 pub fn count_minimal_ignoring_space(a: &[u8], b: &[u8]) -> (u64, u64) {
+    if a.is_empty() || b.is_empty() {
+        return (count_lines(b) as u64, count_lines(a) as u64);
+    }
     let (ia, ib, classes) = intern_ignoring_space(&split_lines(a), &split_lines(b));
     count_minimal_ids(&ia, &ib, classes)
 }
@@ -201,23 +223,11 @@ pub fn count_minimal_ignoring_space(a: &[u8], b: &[u8]) -> (u64, u64) {
 /// Counts of a minimal diff of two id sequences, with git's trimming and
 /// discard rule, by edit distance alone.
 fn count_minimal_ids(a: &[u32], b: &[u32], classes: u32) -> (u64, u64) {
-    let lim = a.len().min(b.len());
-    let mut pre = 0;
-    while pre < lim && a[pre] == b[pre] {
-        pre += 1;
-    }
-    let mut suf = 0;
-    while suf < lim - pre && a[a.len() - 1 - suf] == b[b.len() - 1 - suf] {
-        suf += 1;
-    }
-    let (ea, eb) = (a.len() - suf, b.len() - suf);
+    let (pre, ea, eb) = trim_ids(a, b);
     if pre == ea || pre == eb {
         return ((eb - pre) as u64, (ea - pre) as u64);
     }
-    let mut ca = vec![0u32; classes as usize];
-    let mut cb = vec![0u32; classes as usize];
-    a.iter().for_each(|&t| ca[t as usize] += 1);
-    b.iter().for_each(|&t| cb[t as usize] += 1);
+    let (ca, cb) = (occurrences(a, classes), occurrences(b, classes));
     let mut scratch_a = vec![false; a.len()];
     let mut scratch_b = vec![false; b.len()];
     let (_, ra) = cleanup(a, pre, ea, &cb, &mut scratch_a);
@@ -227,6 +237,28 @@ fn count_minimal_ids(a: &[u32], b: &[u32], classes: u32) -> (u64, u64) {
     let kept_a = (ea - pre) as u64;
     let kept_b = (eb - pre) as u64;
     (kept_b - lcs as u64, kept_a - lcs as u64)
+}
+
+/// Common leading and trailing ids, as `xdl_trim_ends` trims them: returns
+/// (prefix length, end of `a`'s middle, end of `b`'s middle).
+fn trim_ids(a: &[u32], b: &[u32]) -> (usize, usize, usize) {
+    let lim = a.len().min(b.len());
+    let mut pre = 0;
+    while pre < lim && a[pre] == b[pre] {
+        pre += 1;
+    }
+    let mut suf = 0;
+    while suf < lim - pre && a[a.len() - 1 - suf] == b[b.len() - 1 - suf] {
+        suf += 1;
+    }
+    (pre, a.len() - suf, b.len() - suf)
+}
+
+/// How often each id occurs in `ids` (ids below `classes`).
+fn occurrences(ids: &[u32], classes: u32) -> Vec<u32> {
+    let mut n = vec![0u32; classes as usize];
+    ids.iter().for_each(|&t| n[t as usize] += 1);
+    n
 }
 
 fn diff_ids(a: &[u32], b: &[u32], classes: u32, algo: Algorithm) -> LineDiff {
@@ -403,17 +435,7 @@ fn diff_minimal(a: &[u32], b: &[u32], classes: u32) -> LineDiff {
         removed: vec![false; a.len()],
         added: vec![false; b.len()],
     };
-    // Trim common ends, as xdl_trim_ends does.
-    let lim = a.len().min(b.len());
-    let mut pre = 0;
-    while pre < lim && a[pre] == b[pre] {
-        pre += 1;
-    }
-    let mut suf = 0;
-    while suf < lim - pre && a[a.len() - 1 - suf] == b[b.len() - 1 - suf] {
-        suf += 1;
-    }
-    let (ea, eb) = (a.len() - suf, b.len() - suf);
+    let (pre, ea, eb) = trim_ids(a, b);
     if pre == ea {
         out.added[pre..eb].iter_mut().for_each(|x| *x = true);
         return out;
@@ -423,10 +445,7 @@ fn diff_minimal(a: &[u32], b: &[u32], classes: u32) -> LineDiff {
         return out;
     }
     // Occurrence counts over the whole files, as xdiff's classifier keeps them.
-    let mut ca = vec![0u32; classes as usize];
-    let mut cb = vec![0u32; classes as usize];
-    a.iter().for_each(|&t| ca[t as usize] += 1);
-    b.iter().for_each(|&t| cb[t as usize] += 1);
+    let (ca, cb) = (occurrences(a, classes), occurrences(b, classes));
     let (ia, ra) = cleanup(a, pre, ea, &cb, &mut out.removed);
     let (ib, rb) = cleanup(b, pre, eb, &ca, &mut out.added);
     let mut hook = MarkHook {
@@ -573,6 +592,9 @@ fn edit_distance(a: &[u32], b: &[u32]) -> usize {
 /// without building an edit script: the fast path for `--numstat`.
 pub fn count_minimal<'x>(a: &'x [u8], b: &'x [u8]) -> (u64, u64) {
     let (na, nb) = (count_lines(a), count_lines(b));
+    if na == 0 || nb == 0 {
+        return (nb as u64, na as u64);
+    }
     let (_, pre_b, _, suf_b) = trim_ends(a, b, na, nb);
     let (mid_a, mid_b) = (&a[pre_b..a.len() - suf_b], &b[pre_b..b.len() - suf_b]);
     let (ma, mb) = (split_lines(mid_a), split_lines(mid_b));
@@ -595,11 +617,8 @@ pub fn count_minimal<'x>(a: &'x [u8], b: &'x [u8]) -> (u64, u64) {
         let k = l.len().min(255);
         lens[k / 64] |= 1 << (k % 64);
     }
-    let classes = map.len();
-    let mut ca = vec![0u32; classes];
-    let mut cb = vec![0u32; classes];
-    ia.iter().for_each(|&t| ca[t as usize] += 1);
-    ib.iter().for_each(|&t| cb[t as usize] += 1);
+    let classes = map.len() as u32;
+    let (mut ca, mut cb) = (occurrences(&ia, classes), occurrences(&ib, classes));
     for region in [&a[..pre_b], &a[a.len() - suf_b..]] {
         for l in split_lines(region) {
             let k = l.len().min(255);
@@ -746,6 +765,19 @@ mod tests {
             );
         }
         assert_eq!(count_minimal_ignoring_space(b"a b\n", b"ab"), (0, 0));
+    }
+
+    #[test]
+    fn one_sided_diffs_mark_every_line() {
+        let x = split_lines(b"a\n \n\nb");
+        for algo in [Algorithm::Minimal, Algorithm::Myers, Algorithm::Histogram] {
+            let d = diff(&[], &x, algo);
+            assert_eq!((d.added, d.removed), (vec![true; 4], vec![]));
+            let d = diff_ignoring_space(&x, &[], algo);
+            assert_eq!((d.added, d.removed), (vec![], vec![true; 4]));
+        }
+        assert_eq!(count_minimal(b"", b"a\n \n\nb"), (4, 0));
+        assert_eq!(count_minimal_ignoring_space(b"a\n \n", b""), (0, 2));
     }
 
     #[test]
