@@ -5,6 +5,7 @@
 use crate::classify::{self, ClassCounts, Lang};
 use crate::lines::{self, Algorithm};
 use crate::source::{path_order, Entry, Kind, Tree};
+use crate::{port, rename};
 use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -301,7 +302,7 @@ fn compare_pair(
         (Some(_), None) => Status::Removed,
         (None, None) => return Ok(None),
     };
-    let st = file_stat(
+    let mut st = file_stat(
         pair.old.map(|e| e.path.clone()),
         pair.new.map(|e| e.path.clone()),
         status,
@@ -311,6 +312,9 @@ fn compare_pair(
         b.as_deref().unwrap_or(b""),
         opts,
     );
+    if let Some(sig) = st.rename_sig.as_deref_mut() {
+        sig.source = pair.old.or(pair.new).cloned();
+    }
     // As git does: a modified file whose changes all vanish under -w, with
     // its mode unchanged, is not listed.
     let same_kind = pair.old.map(|e| e.kind) == pair.new.map(|e| e.kind);
@@ -369,17 +373,29 @@ pub fn file_stat(
         config: Default::default(),
         rename_sig: None,
     };
-    if opts.renames && !symlink && matches!(status, Status::Added | Status::Removed) {
-        let data = if status == Status::Added { b } else { a };
-        if !data.is_empty() {
-            st.rename_sig = Some(Box::new(crate::rename::signature(data)));
-        }
-    }
+    // Rename detection keeps line hashes of added and removed files.
+    let rename_side = match status {
+        Status::Added => b,
+        Status::Removed => a,
+        _ => b"",
+    };
+    let wants_signature = opts.renames && !symlink && !rename_side.is_empty();
     if st.binary || a == b {
+        if wants_signature {
+            st.rename_sig = Some(Box::new(rename::signature(
+                rename_side,
+                &lines::split_lines(rename_side),
+            )));
+        }
         return st;
     }
     if !opts.classify && opts.algorithm == Algorithm::Minimal && opts.ports.is_empty() {
-        (st.added, st.removed) = if opts.ignore_all_space {
+        (st.added, st.removed) = if wants_signature {
+            // One side is empty: every line of the other changed.
+            let lines = lines::split_lines(rename_side);
+            st.rename_sig = Some(Box::new(rename::signature(rename_side, &lines)));
+            (lines::count_lines(b) as u64, lines::count_lines(a) as u64)
+        } else if opts.ignore_all_space {
             lines::count_minimal_ignoring_space(a, b)
         } else {
             lines::count_minimal(a, b)
@@ -388,6 +404,10 @@ pub fn file_stat(
     }
     let la = lines::split_lines(a);
     let lb = lines::split_lines(b);
+    if wants_signature {
+        let side = if status == Status::Added { &lb } else { &la };
+        st.rename_sig = Some(Box::new(rename::signature(rename_side, side)));
+    }
     let d = if opts.ignore_all_space {
         lines::diff_ignoring_space(&la, &lb, opts.algorithm)
     } else {
@@ -395,10 +415,12 @@ pub fn file_stat(
     };
     st.added = d.count_added();
     st.removed = d.count_removed();
-    let path = st.path().to_vec();
+    if !opts.classify && opts.ports.is_empty() {
+        return st;
+    }
+    let hunks = d.hunks();
     for spec in &opts.ports {
-        if crate::port::mentions_any(&path, a, b, &spec.symbols) {
-            let n = crate::port::config_hunks(&path, a, b, &d, &spec.symbols);
+        if let Some(n) = port::config_hits(lang, (a, b), (&la, &lb), &hunks, &spec.symbols) {
             st.config.insert(spec.name.clone(), n);
         }
     }
@@ -419,7 +441,7 @@ pub fn file_stat(
             st.added_by_class.add(*c);
         }
     }
-    for (ro, rn) in d.hunks() {
+    for (ro, rn) in hunks {
         st.modified += ro.len().min(rn.len()) as u64;
         st.whitespace_only += whitespace_only(&la[ro], &lb[rn]);
     }

@@ -9,7 +9,7 @@
 
 use crate::classify::{classify_lines, lang_of, ClassCounts, Lang};
 use crate::compare::Comparison;
-use crate::lines::{split_lines, LineDiff};
+use crate::lines::{split_lines, Hunk};
 use crate::output::Totals;
 use crate::source::{Kind, Tree};
 use anyhow::{bail, Result};
@@ -163,49 +163,55 @@ pub struct ConfigHits {
     pub removed: u64,
 }
 
-/// Hunks of a diff that touch a conditional on one of `syms`.
-pub fn config_hunks(path: &[u8], a: &[u8], b: &[u8], d: &LineDiff, syms: &[String]) -> ConfigHits {
-    let lang = lang_of(path);
-    let (la, lb) = (split_lines(a), split_lines(b));
-    let mut hits = ConfigHits::default();
+/// The changed hunks that touch a conditional on one of `syms`, or None
+/// when neither version mentions any of them. `la` and `lb` are the two
+/// versions split into lines and `hunks` the diff's changed regions, as the
+/// caller already has them.
+pub fn config_hits(
+    lang: Lang,
+    (a, b): (&[u8], &[u8]),
+    (la, lb): (&[&[u8]], &[&[u8]]),
+    hunks: &[Hunk],
+    syms: &[String],
+) -> Option<ConfigHits> {
+    // A line can only mention the symbol if the file holds its text: skip
+    // the per-line scan for the many files that do not.
     let flags: Vec<(Vec<bool>, Vec<bool>)> = syms
         .iter()
+        .filter(|s| {
+            let needle = if lang == Lang::Kconfig {
+                s.to_string()
+            } else {
+                format!("CONFIG_{s}")
+            };
+            let has = |d: &[u8]| memchr::memmem::find(d, needle.as_bytes()).is_some();
+            has(a) || has(b)
+        })
         .map(|s| {
             (
-                conditional_lines(&la, s, lang),
-                conditional_lines(&lb, s, lang),
+                conditional_lines(la, s, lang),
+                conditional_lines(lb, s, lang),
             )
         })
+        // Every line that mentions the symbol is flagged, so a file with no
+        // flag mentions none.
+        .filter(|(fa, fb)| fa.iter().chain(fb).any(|&f| f))
         .collect();
-    for (ro, rn) in d.hunks() {
+    if flags.is_empty() {
+        return None;
+    }
+    let mut hits = ConfigHits::default();
+    for (ro, rn) in hunks {
         if flags
             .iter()
-            .any(|(fa, fb)| ro.clone().any(|i| fa[i]) || rn.clone().any(|j| fb[j]))
+            .any(|(fa, fb)| fa[ro.clone()].contains(&true) || fb[rn.clone()].contains(&true))
         {
             hits.hunks += 1;
             hits.removed += ro.len() as u64;
             hits.added += rn.len() as u64;
         }
     }
-    hits
-}
-
-/// True when either version mentions one of the symbols.
-pub fn mentions_any(path: &[u8], a: &[u8], b: &[u8], syms: &[String]) -> bool {
-    let lang = lang_of(path);
-    syms.iter().any(|s| {
-        let pat = format!("CONFIG_{s}");
-        let f = |d: &[u8]| {
-            memchr::memmem::find(d, pat.as_bytes()).is_some()
-                && split_lines(d).iter().any(|l| mentions(l, s, lang))
-        };
-        f(a) || f(b) || (lang == Lang::Kconfig && (kconfig_word(a, s) || kconfig_word(b, s)))
-    })
-}
-
-fn kconfig_word(d: &[u8], s: &str) -> bool {
-    memchr::memmem::find(d, s.as_bytes()).is_some()
-        && split_lines(d).iter().any(|l| mentions(l, s, Lang::Kconfig))
+    Some(hits)
 }
 
 /// Size of a port in one tree: files, lines by class, bytes.
@@ -395,6 +401,41 @@ mod tests {
         assert_eq!(
             conditional_lines(&m, "XEN", Lang::Makefile),
             vec![true, false]
+        );
+    }
+
+    #[test]
+    fn config_hits_need_a_mention() {
+        let a = b"a\n#ifdef CONFIG_XEN\nb\n#endif\nc\n".as_slice();
+        let b = b"a\n#ifdef CONFIG_XEN\nB\n#endif\nC\n".as_slice();
+        let (la, lb) = (split_lines(a), split_lines(b));
+        let hunks = vec![(2..3, 2..3), (4..5, 4..5)];
+        let syms = |s: &str| vec![s.to_string()];
+        let hits = config_hits(Lang::C, (a, b), (&la, &lb), &hunks, &syms("XEN"));
+        assert_eq!(
+            hits,
+            Some(ConfigHits {
+                hunks: 1,
+                added: 1,
+                removed: 1
+            })
+        );
+        // `XE` is only part of a longer name; UML is not in the text at all.
+        assert_eq!(
+            config_hits(Lang::C, (a, b), (&la, &lb), &hunks, &syms("XE")),
+            None
+        );
+        assert_eq!(
+            config_hits(Lang::C, (a, b), (&la, &lb), &hunks, &syms("UML")),
+            None
+        );
+        // Kconfig names the bare symbol.
+        let k = b"if XEN\nconfig A\nendif\n".as_slice();
+        let lk = split_lines(k);
+        let none: Vec<Hunk> = Vec::new();
+        assert_eq!(
+            config_hits(Lang::Kconfig, (k, k), (&lk, &lk), &none, &syms("XEN")),
+            Some(ConfigHits::default())
         );
     }
 

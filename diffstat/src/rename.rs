@@ -8,8 +8,8 @@
 //! by similarity, best first: common lines / lines of the larger file.
 
 use crate::compare::{file_stat, Comparison, FileStat, Options, Status};
-use crate::lines::{hash_bytes as hash_line, split_lines};
-use crate::source::{Entry, Kind, Tree};
+use crate::lines::hash_bytes as hash_line;
+use crate::source::{Entry, Tree};
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -47,19 +47,25 @@ struct Side {
     len: u64,
     content: u64,
     hashes: Vec<u64>,
+    /// Where the file was read from, to read a matched pair again.
+    source: Entry,
 }
 
-/// What rename detection keeps of an added or removed file: hashes only,
-/// so memory stays small however many files moved.
+/// What rename detection keeps of an added or removed file: hashes and the
+/// tree entry, not the content, so memory stays small however many files
+/// moved.
 #[derive(Debug, Clone, Default)]
 pub struct Signature {
     content: u64,
     hashes: Vec<u64>,
+    /// The entry the file was read from (set by the comparison's walk).
+    pub source: Option<Entry>,
 }
 
-/// Hashes a file for rename detection (called while the file is in memory).
-pub fn signature(data: &[u8]) -> Signature {
-    let mut hashes: Vec<u64> = split_lines(data)
+/// Hashes a file for rename detection (called while the file is in memory,
+/// with its lines as the caller split them).
+pub fn signature(data: &[u8], lines: &[&[u8]]) -> Signature {
+    let mut hashes: Vec<u64> = lines
         .iter()
         .filter(|l| l.trim_ascii().len() > 1)
         .map(|l| hash_line(l))
@@ -68,65 +74,24 @@ pub fn signature(data: &[u8]) -> Signature {
     Signature {
         content: hash_line(data),
         hashes,
+        source: None,
     }
 }
 
 fn sides(files: &mut [FileStat], idxs: &[usize], old: bool) -> Vec<Side> {
     idxs.iter()
-        .map(|&i| {
+        .filter_map(|&i| {
             let f = &mut files[i];
-            let sig = f.rename_sig.take().map(|b| *b).unwrap_or_default();
-            Side {
+            let sig = *f.rename_sig.take()?;
+            Some(Side {
                 idx: i,
                 len: if old { f.old_bytes } else { f.new_bytes },
                 content: sig.content,
                 hashes: sig.hashes,
-            }
+                source: sig.source?,
+            })
         })
         .collect()
-}
-
-fn read_path(tree: &Tree, repo: Option<&gix::Repository>, path: &[u8]) -> Result<Vec<u8>> {
-    let entry = entry_for(tree, path)?;
-    tree.read(&entry, repo)
-        .with_context(|| "reading a rename candidate")
-}
-
-/// Looks an entry up again by path (trees are re-walked lazily for git ids).
-fn entry_for(tree: &Tree, path: &[u8]) -> Result<Entry> {
-    match tree {
-        Tree::Git { .. } => {
-            let repo = tree
-                .thread_repo()
-                .context("git tree without a repository")?;
-            let Tree::Git { tree: root, .. } = tree else {
-                unreachable!("matched above")
-            };
-            let t = repo.find_tree(*root)?;
-            let p = std::str::from_utf8(path).context("non-UTF-8 path in git tree")?;
-            let e = t
-                .lookup_entry_by_path(p)?
-                .with_context(|| format!("{p}: vanished from the tree"))?;
-            let kind = match e.mode().kind() {
-                gix::object::tree::EntryKind::Link => Kind::Symlink,
-                gix::object::tree::EntryKind::BlobExecutable => Kind::File { exec: true },
-                _ => Kind::File { exec: false },
-            };
-            Ok(Entry {
-                path: path.to_vec(),
-                kind,
-                size: 0,
-                oid: Some(e.object_id()),
-            })
-        }
-        _ => Ok(Entry {
-            path: path.to_vec(),
-            kind: Kind::File { exec: false },
-            // 0 makes the reader size the file itself.
-            size: 0,
-            oid: None,
-        }),
-    }
 }
 
 /// Multiset intersection size of two sorted lists.
@@ -150,18 +115,22 @@ fn basename(p: &[u8]) -> &[u8] {
     p.rsplit(|&c| c == b'/').next().unwrap_or(p)
 }
 
+fn has_source(f: &FileStat) -> bool {
+    f.rename_sig.as_ref().is_some_and(|s| s.source.is_some())
+}
+
 /// Replaces matched removed/added pairs in `cmp` by renames.
 pub fn detect(cmp: &mut Comparison, old: &Tree, new: &Tree, opts: &Options) -> Result<()> {
     let removed: Vec<usize> = (0..cmp.files.len())
         .filter(|&i| {
             let f = &cmp.files[i];
-            f.status == Status::Removed && !f.symlink && f.old_bytes > 0 && f.rename_sig.is_some()
+            f.status == Status::Removed && !f.symlink && f.old_bytes > 0 && has_source(f)
         })
         .collect();
     let added: Vec<usize> = (0..cmp.files.len())
         .filter(|&i| {
             let f = &cmp.files[i];
-            f.status == Status::Added && !f.symlink && f.new_bytes > 0 && f.rename_sig.is_some()
+            f.status == Status::Added && !f.symlink && f.new_bytes > 0 && has_source(f)
         })
         .collect();
     if removed.is_empty() || added.is_empty() {
@@ -303,18 +272,23 @@ pub fn detect(cmp: &mut Comparison, old: &Tree, new: &Tree, opts: &Options) -> R
     }
 
     // Rebuild: the rename takes the added file's place; the removal goes.
-    // Only matched pairs are read again.
+    // Only matched pairs are read again, from the entries the walk found.
     let files = &cmp.files;
     let stats: Vec<Result<(usize, usize, FileStat)>> = matches
         .par_iter()
         .map_init(
             || (old.thread_repo(), new.thread_repo()),
             |(orepo, nrepo), &(r, k, score)| {
-                let (ri, ai) = (rs[r].idx, ads[k].idx);
+                let (rside, aside) = (&rs[r], &ads[k]);
+                let (ri, ai) = (rside.idx, aside.idx);
                 let op = files[ri].old_path.clone();
                 let np = files[ai].new_path.clone();
-                let a = read_path(old, orepo.as_ref(), op.as_deref().unwrap_or(b""))?;
-                let b = read_path(new, nrepo.as_ref(), np.as_deref().unwrap_or(b""))?;
+                let a = old
+                    .read(&rside.source, orepo.as_ref())
+                    .context("reading a rename candidate")?;
+                let b = new
+                    .read(&aside.source, nrepo.as_ref())
+                    .context("reading a rename candidate")?;
                 let mut st = file_stat(op, np, Status::Renamed, false, &a, &b, opts);
                 st.similarity = Some(if a == b { 100 } else { score.min(99) });
                 Ok((ri, ai, st))
