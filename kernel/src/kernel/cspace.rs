@@ -8,6 +8,7 @@ use crate::arch;
 use bilby_abi::{CapKind, Status};
 use bilby_kernel::cap::{self, Cap, SLOT_BYTES};
 
+#[inline(always)]
 fn slot_address(k: &Kernel, task: u16, slot: u64) -> Result<Option<u64>, Status> {
     let (page, index) = cap::split_slot(slot)?;
     let base = k.tasks[task as usize].cspace[page];
@@ -25,33 +26,10 @@ pub fn lookup(k: &Kernel, task: u16, slot: u64) -> Result<Cap, Status> {
 /// hot path of every hypercall: no decoding beyond what it checks).
 #[inline(always)]
 pub fn get(k: &Kernel, task: u16, slot: u64, kind: CapKind, rights: u64) -> Result<Cap, Status> {
-    if slot == 0 || slot >= u64::from(bilby_abi::CAP_SPACE_SLOTS) {
-        return Err(Status::InvalidCapability);
-    }
-    let page = k.tasks[task as usize].cspace[(slot / u64::from(cap::SLOTS_PER_PAGE)) as usize];
-    if page == 0 {
-        return Err(Status::InvalidCapability);
-    }
+    let a = slot_address(k, task, slot)?.ok_or(Status::InvalidCapability)?;
     const _: () = assert!(SLOT_BYTES == 16);
-    let a = page + (slot % u64::from(cap::SLOTS_PER_PAGE)) * SLOT_BYTES;
     let [word, badge] = arch::phys::read_u64_pair(a);
-    let found = word & 0xff;
-    if found != kind as u64 {
-        return Err(if found == CapKind::Null as u64 {
-            Status::InvalidCapability
-        } else {
-            Status::WrongCapabilityKind
-        });
-    }
-    if (word >> 8) & rights != rights {
-        return Err(Status::InsufficientRights);
-    }
-    Ok(Cap {
-        kind,
-        rights: (word >> 8) as u8,
-        object: (word >> 32) as u32,
-        badge: if kind == CapKind::Endpoint { badge } else { 0 },
-    })
+    cap::check(word, badge, kind, rights as u8)
 }
 
 /// Checks that `slot` of `task` is a valid, empty slot.
