@@ -548,10 +548,21 @@ fn run_qemu(mut qemu: Command, opts: &BootOptions) -> Result<BootOutcome> {
     })
 }
 
-/// `cargo xtask run [--root ELF] [--module ELF]... [--tcg|--kvm] [--icount]`:
+/// `cargo xtask run [--root ELF] [--module ELF]... [--tcg|--kvm|--icount]`:
 /// boots the given root task and modules, or by default the demo (the
-/// personality root task serving the Linux-numbered app).
+/// personality root task serving the Linux-numbered app). `run --qemu-tests
+/// [--quick]` runs the QEMU scenarios alone; `run --linux` boots Linux.
 pub fn run_command(args: &[String]) -> Result<()> {
+    const USAGE: &str = "usage: cargo xtask run [--root ELF] [--module ELF]... \
+                         [--tcg|--kvm|--icount] | --qemu-tests [--quick] | --linux";
+    match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        // The QEMU scenarios alone, without the rest of `cargo xtask test`.
+        ["--qemu-tests"] => return qemu_tests(false),
+        ["--qemu-tests", "--quick"] | ["--quick", "--qemu-tests"] => return qemu_tests(true),
+        // Linux as the root task: build, boot and judge it (linux.rs).
+        ["--linux"] => return crate::linux::command(&["--qemu".into()]),
+        _ => {}
+    }
     let mut root_task: Option<PathBuf> = None;
     let mut modules = Vec::new();
     let mut accel = if kvm_available() && !kvm_is_pvm() {
@@ -564,18 +575,21 @@ pub fn run_command(args: &[String]) -> Result<()> {
     while let Some(a) = it.next() {
         match a.as_str() {
             "--root" => root_task = Some(it.next().context("--root needs an ELF file")?.into()),
-            "--module" => modules.push(PathBuf::from(it.next().context("--module needs an ELF file")?)),
+            "--module" => modules.push(PathBuf::from(
+                it.next().context("--module needs an ELF file")?,
+            )),
             "--tcg" => accel = Accel::Tcg,
             "--kvm" => accel = Accel::Kvm,
             "--icount" => {
                 accel = Accel::Tcg;
                 icount = true;
             }
-            // The QEMU scenarios alone, without the rest of `cargo xtask test`.
-            "--qemu-tests" => return qemu_tests(args.iter().any(|a| a == "--quick")),
-            // Linux as the root task: build, boot and judge it (linux.rs).
-            "--linux" => return crate::linux::command(&["--qemu".into()]),
-            other => bail!("run: unknown argument `{other}` (usage: cargo xtask run [--root ELF] [--module ELF]... [--tcg|--kvm] [--icount])"),
+            "--qemu-tests" | "--linux" | "--quick" => {
+                bail!(
+                    "run: `--qemu-tests [--quick]` and `--linux` take no other arguments ({USAGE})"
+                )
+            }
+            other => bail!("run: unknown argument `{other}` ({USAGE})"),
         }
     }
     if root_task.is_none() && !modules.is_empty() {

@@ -22,9 +22,17 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [args]
 
 commands:
-  run [--root ELF] [--module ELF]... [--linux]   build the kernel and boot it in QEMU
+  run [--root ELF] [--module ELF]... [--tcg|--kvm|--icount]
+                                                 build the kernel and boot it in QEMU (default:
+                                                 the personality demo; KVM where it runs Bilby)
+  run --qemu-tests [--quick]                     the kernel's QEMU test scenarios alone
+  run --linux                                    boot Linux (ARCH=l4) as the root task
   test [--quick]                                 every gate and test CI runs
-  bench kernel|diffstat                          benchmarks, written as reports
+  bench kernel                                   Bilby, native Linux and UML: bench/REPORT.md
+  bench kernel --budgets [--quick]               the path-length budget check of `test`
+  bench kernel --bless-budgets                   bench/budgets.json from bench/REPORT.json
+  bench kernel --render                          bench/REPORT.md again from bench/REPORT.json
+  bench diffstat                                 the diffstat benchmark, written as a report
   headers [--check] [--install PREFIX]           regenerate (or check) the C headers
   abi-check [--bless]                            compare the ABI with its baseline
   linux [--source DIR]                           build Linux for ARCH=l4
