@@ -232,16 +232,7 @@ fn run(cli: &Cli) -> Result<()> {
         }
         output::write_numstat(&mut out, &cmp)?;
     } else if cli.json {
-        if reports.is_empty() {
-            output::write_json(&mut out, &cmp)?;
-        } else {
-            let mut buf = Vec::new();
-            output::write_json(&mut buf, &cmp)?;
-            let mut v: serde_json::Value = serde_json::from_slice(&buf)?;
-            v["ports"] = serde_json::to_value(&reports)?;
-            serde_json::to_writer_pretty(&mut out, &v)?;
-            writeln!(out)?;
-        }
+        output::write_json(&mut out, &cmp, &reports)?;
     } else if cli.csv {
         output::write_csv(&mut out, &cmp)?;
     } else if cli.markdown {

@@ -8,6 +8,7 @@
 
 use crate::classify::{area_of, group_dir, Area, ClassCounts};
 use crate::compare::{Comparison, FileStat};
+use crate::port::PortReport;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -421,10 +422,12 @@ struct JsonReport<'a> {
     by_directory: BTreeMap<String, Totals>,
     files: &'a [FileStat],
     skipped: Vec<String>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    ports: &'a [PortReport],
 }
 
-/// `--json`: see `SCHEMA.md`.
-pub fn write_json(w: &mut dyn Write, cmp: &Comparison) -> io::Result<()> {
+/// `--json`: see `SCHEMA.md`. `ports` (from `--port`) are left out when empty.
+pub fn write_json(w: &mut dyn Write, cmp: &Comparison, ports: &[PortReport]) -> io::Result<()> {
     let (text, bin, generated) = totals(&cmp.files);
     let (areas, dirs) = by_area(&cmp.files);
     let rep = JsonReport {
@@ -441,6 +444,7 @@ pub fn write_json(w: &mut dyn Write, cmp: &Comparison) -> io::Result<()> {
         by_directory: dirs,
         files: &cmp.files,
         skipped: cmp.skipped.iter().map(|s| lossy(s)).collect(),
+        ports,
     };
     serde_json::to_writer_pretty(&mut *w, &rep)?;
     writeln!(w)
