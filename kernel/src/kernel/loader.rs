@@ -400,14 +400,13 @@ fn populate(
     Ok(thread)
 }
 
+/// Maps a fresh frame at `va` as a root mapping (unmapping it frees the
+/// frame); on failure the frame goes back to its pool.
 fn map_root(k: &mut Kernel, task: u16, va: u64, frame: u64, rights: u64) -> Result<(), Status> {
     let root = k.tasks[task as usize].root;
     let pool = k.tasks[task as usize].pool;
-    memory::map_page(k, root, pool, va, frame, rights)?;
-    k.mapdb
-        .insert(task, va, frame, None)
-        .map_err(|_| Status::OutOfMemory)?;
-    Ok(())
+    super::syscalls::map_recorded(k, root, pool, task, va, frame, rights, None)
+        .inspect_err(|_| memory::free_frame(k, frame))
 }
 
 /// Copies a module's raw image into fresh contiguous frames and makes them

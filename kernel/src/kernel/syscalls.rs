@@ -13,7 +13,7 @@ use crate::arch;
 use bilby_abi::{
     CapKind, Hypercall, MessageTag, Status, ThreadConfigItem, ThreadMode, CAP_NULL, CAP_RIGHTS_ALL,
     CAP_RIGHT_COPY, CAP_RIGHT_USE, EXREGS_READ, EXREGS_WRITE, KERNEL_LABEL_BASE, MAX_PRIORITY,
-    PAGE_SIZE, RIGHTS_ALL, RIGHT_READ, TIMER_PERIODIC, UTCB_MESSAGE_WORDS,
+    PAGE_SIZE, REGISTER_MESSAGE_WORDS, RIGHTS_ALL, RIGHT_READ, TIMER_PERIODIC, UTCB_MESSAGE_WORDS,
 };
 use bilby_kernel::cap::Cap;
 use bilby_kernel::queue::NONE;
@@ -444,7 +444,7 @@ fn check_tag(k: &mut Kernel, t: u16, raw: u64, reply: bool) -> Result<(), Status
     if u32::from(tag.words) > UTCB_MESSAGE_WORDS {
         return Err(Status::InvalidArgument);
     }
-    if tag.words > 4 {
+    if u32::from(tag.words) > REGISTER_MESSAGE_WORDS {
         ipc::utcb_phys(k, t)?;
     }
     Ok(())
@@ -516,55 +516,35 @@ fn memory_map(
     range_free(k, task, vaddr, pages)?;
     let root = k.tasks[task as usize].root;
     let table_pool = k.tasks[task as usize].pool;
-    match p.kind {
-        PoolKind::Free => {
-            if offset != 0 {
-                return Err(Status::InvalidArgument);
-            }
-            if p.available < pages {
-                return Err(Status::OutOfMemory);
-            }
-            for i in 0..pages {
-                let frame = memory::alloc_frame(k, pool)?;
-                map_recorded(
-                    k,
-                    root,
-                    table_pool,
-                    task,
-                    vaddr + i * PAGE_SIZE,
-                    frame,
-                    rights,
-                    None,
-                )
-                .inspect_err(|_| memory::free_frame(k, frame))?;
-            }
-        }
-        PoolKind::Module => {
-            let size = (p.end - p.base) / PAGE_SIZE;
-            if offset.checked_add(pages).is_none_or(|e| e > size) {
-                return Err(Status::InvalidArgument);
-            }
-            for i in 0..pages {
-                let frame = p.base + (offset + i) * PAGE_SIZE;
-                map_recorded(
-                    k,
-                    root,
-                    table_pool,
-                    task,
-                    vaddr + i * PAGE_SIZE,
-                    frame,
-                    rights,
-                    None,
-                )?;
-            }
-        }
+    let in_range = match p.kind {
+        PoolKind::Free => offset == 0,
+        PoolKind::Module => offset
+            .checked_add(pages)
+            .is_some_and(|e| e <= (p.end - p.base) / PAGE_SIZE),
+    };
+    if !in_range {
+        return Err(Status::InvalidArgument);
+    }
+    if p.kind == PoolKind::Free && p.available < pages {
+        return Err(Status::OutOfMemory);
+    }
+    for i in 0..pages {
+        // Fresh frames from a free pool; a module's image in place.
+        let frame = match p.kind {
+            PoolKind::Free => memory::alloc_frame(k, pool)?,
+            PoolKind::Module => p.base + (offset + i) * PAGE_SIZE,
+        };
+        let va = vaddr + i * PAGE_SIZE;
+        // free_frame leaves module frames alone.
+        map_recorded(k, root, table_pool, task, va, frame, rights, None)
+            .inspect_err(|_| memory::free_frame(k, frame))?;
     }
     Ok(())
 }
 
 /// Maps one page and records it in the mapping database.
 #[allow(clippy::too_many_arguments)] // reason: one page mapping has this many facts
-fn map_recorded(
+pub fn map_recorded(
     k: &mut Kernel,
     root: u64,
     table_pool: u16,
