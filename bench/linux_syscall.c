@@ -24,22 +24,8 @@
  * UML exit on their own.
  */
 
-typedef unsigned long u64;
-typedef long i64;
-typedef unsigned int u32;
-
-#define SYS_read 0
-#define SYS_write 1
-#define SYS_open 2
-#define SYS_close 3
-#define SYS_getpid 39
-#define SYS_exit 60
-#define SYS_uname 63
-#define SYS_fcntl 72
-#define SYS_mkdir 83
-#define SYS_mount 165
-#define SYS_reboot 169
-#define SYS_dup2 33
+#include "linux_raw.h"
+#include "bench_line.h"
 
 /* A number no x86_64 Linux assigns: the kernel answers -ENOSYS. */
 #define SYS_INVALID 1000
@@ -49,68 +35,9 @@ typedef unsigned int u32;
 #define O_RDWR 2
 #define F_GETFD 1
 
-#define LINUX_REBOOT_MAGIC1 0xfee1deadUL
-#define LINUX_REBOOT_MAGIC2 672274793UL
-#define LINUX_REBOOT_CMD_POWER_OFF 0x4321fedcUL
-
 /* Operations per timed round, and rounds (plus one untimed warm-up round). */
 #define ITERS 1000
 #define ROUNDS 31
-
-static inline i64 sys0(u64 nr)
-{
-	i64 ret;
-	__asm__ volatile("syscall" : "=a"(ret) : "a"(nr) : "rcx", "r11", "memory");
-	return ret;
-}
-
-static inline i64 sys3(u64 nr, u64 a, u64 b, u64 c)
-{
-	i64 ret;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
-
-static inline i64 sys5(u64 nr, u64 a, u64 b, u64 c, u64 d, u64 e)
-{
-	i64 ret;
-	register u64 r10 __asm__("r10") = d;
-	register u64 r8 __asm__("r8") = e;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
-
-/* lfence keeps rdtsc from being hoisted above earlier instructions. */
-static inline u64 tsc(void)
-{
-	u32 lo, hi;
-	__asm__ volatile("lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi)::"memory");
-	return ((u64)hi << 32) | lo;
-}
-
-/* gcc may emit calls to these even in freestanding code. */
-void *memset(void *d, int c, unsigned long n)
-{
-	unsigned char *p = d;
-	while (n--)
-		*p++ = (unsigned char)c;
-	return d;
-}
-
-void *memcpy(void *d, const void *s, unsigned long n)
-{
-	unsigned char *p = d;
-	const unsigned char *q = s;
-	while (n--)
-		*p++ = *q++;
-	return d;
-}
 
 static unsigned long str_len(const char *s)
 {
@@ -118,16 +45,6 @@ static unsigned long str_len(const char *s)
 	while (s[n])
 		n++;
 	return n;
-}
-
-/* Output is assembled in one buffer per line and written with one write(2). */
-static char line[4096];
-static unsigned long line_len;
-
-static void put_str(const char *s)
-{
-	while (*s && line_len < sizeof(line) - 2)
-		line[line_len++] = *s++;
 }
 
 /*
@@ -146,28 +63,6 @@ static void put_token(const char *s, unsigned long n)
 		} else {
 			line[line_len++] = (char)c;
 		}
-	}
-}
-
-static void put_u64(u64 v)
-{
-	char buf[24];
-	int i = 0;
-	do {
-		buf[i++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (i-- && line_len < sizeof(line) - 2)
-		line[line_len++] = buf[i];
-}
-
-static void put_i64(i64 v)
-{
-	if (v < 0) {
-		put_str("-");
-		put_u64((u64)(-v));
-	} else {
-		put_u64((u64)v);
 	}
 }
 
@@ -233,25 +128,12 @@ static void measure(const char *name, i64 (*op)(u64))
 {
 	i64 ret = op(ITERS); /* warm-up: caches, TLB, first-touch faults */
 	for (int r = 0; r < ROUNDS; r++) {
-		u64 t0 = tsc();
+		u64 t0 = bench_tsc();
 		ret = op(ITERS);
-		u64 t1 = tsc();
+		u64 t1 = bench_tsc();
 		cycles[r] = t1 - t0;
 	}
-	put_str("BENCH result name=");
-	put_str(name);
-	put_str(" iters=");
-	put_u64(ITERS);
-	put_str(" rounds=");
-	put_u64(ROUNDS);
-	put_str(" ret=");
-	put_i64(ret);
-	put_str(" cycles=");
-	for (int r = 0; r < ROUNDS; r++) {
-		if (r)
-			put_str(",");
-		put_u64(cycles[r]);
-	}
+	put_result(name, ITERS, ret, cycles, ROUNDS);
 	flush_line();
 }
 
@@ -342,12 +224,8 @@ __attribute__((used)) static void bench_main(void)
 	put_str("BENCH end");
 	flush_line();
 
-	if (is_init) {
-		sys3(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_POWER_OFF);
-		/* init must never exit: wait for the emulator's timeout instead. */
-		for (;;)
-			__asm__ volatile("pause");
-	}
+	if (is_init)
+		power_off();
 	sys3(SYS_exit, 0, 0, 0);
 	for (;;)
 		;

@@ -11,36 +11,7 @@
  * Freestanding like bench/linux_syscall.c: raw system calls, no libc.
  */
 
-typedef unsigned long u64;
-typedef long i64;
-
-#define SYS_write 1
-#define SYS_fork 57
-#define SYS_execve 59
-#define SYS_wait4 61
-#define SYS_mkdir 83
-#define SYS_mount 165
-#define SYS_reboot 169
-
-static inline i64 sys5(u64 nr, u64 a, u64 b, u64 c, u64 d, u64 e)
-{
-	i64 ret;
-	register u64 r10 __asm__("r10") = d;
-	register u64 r8 __asm__("r8") = e;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
-
-void *memset(void *d, int c, unsigned long n)
-{
-	unsigned char *p = d;
-	while (n--)
-		*p++ = (unsigned char)c;
-	return d;
-}
+#include "linux_raw.h"
 
 static void say(const char *s)
 {
@@ -60,13 +31,6 @@ static void mount_fs(const char *type, const char *dir)
 	}
 }
 
-static void power_off(void)
-{
-	sys5(SYS_reboot, 0xfee1deadUL, 672274793UL, 0x4321fedcUL, 0, 0);
-	for (;;)
-		__asm__ volatile("pause");
-}
-
 __attribute__((used)) static void init_main(u64 *sp)
 {
 	u64 argc = sp[0];
@@ -84,7 +48,7 @@ __attribute__((used)) static void init_main(u64 *sp)
 	if (pid == 0) {
 		sys5(SYS_execve, (u64)argv[1], (u64)(argv + 1), (u64)envp, 0, 0);
 		say("uml_init: cannot execute the command\n");
-		sys5(60, 127, 0, 0, 0, 0); /* exit */
+		sys5(SYS_exit, 127, 0, 0, 0, 0);
 	}
 	if (pid < 0) {
 		say("uml_init: fork failed\n");

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <bilby/hypercalls.h>
 
+#include "../freestanding.h"
+
 /* Operations per timed round and timed rounds, as in bench/linux_syscall.c. */
 #define BENCH_ITERS 1000
 #define BENCH_ROUNDS 31
@@ -41,35 +43,6 @@
 
 /* Operations timed one by one for the per-stage breakdown. */
 #define BENCH_STAMPED_OPS 200
-
-/* lfence keeps rdtsc from being hoisted above earlier instructions. */
-static inline uint64_t bench_tsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi)::"memory");
-	return ((uint64_t)hi << 32) | lo;
-}
-
-/* gcc may emit calls to these even in freestanding code. */
-void *memset(void *d, int c, unsigned long n);
-void *memcpy(void *d, const void *s, unsigned long n);
-
-void *memset(void *d, int c, unsigned long n)
-{
-	unsigned char *p = (unsigned char *)d;
-	while (n--)
-		*p++ = (unsigned char)c;
-	return d;
-}
-
-void *memcpy(void *d, const void *s, unsigned long n)
-{
-	unsigned char *p = (unsigned char *)d;
-	const unsigned char *q = (const unsigned char *)s;
-	while (n--)
-		*p++ = *q++;
-	return d;
-}
 
 /*
  * The entry point: align the stack as the C ABI wants and call

@@ -32,6 +32,7 @@
  * once in every stage.
  */
 #include "bench_guest.h"
+#include "../bench_line.h"
 
 BENCH_ENTRY;
 
@@ -40,37 +41,6 @@ static BilbyUtcb *utcb;
 static uint32_t next_slot;
 
 /* ---- output ---------------------------------------------------------- */
-
-static char line[4096];
-static unsigned long line_len;
-
-static void put_str(const char *s)
-{
-	while (*s && line_len < sizeof(line) - 2)
-		line[line_len++] = *s++;
-}
-
-static void put_u64(uint64_t v)
-{
-	char buf[24];
-	int i = 0;
-	do {
-		buf[i++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (i-- && line_len < sizeof(line) - 2)
-		line[line_len++] = buf[i];
-}
-
-static void put_i64(int64_t v)
-{
-	if (v < 0) {
-		put_str("-");
-		put_u64((uint64_t)0 - (uint64_t)v);
-	} else {
-		put_u64((uint64_t)v);
-	}
-}
 
 static void flush_line(void)
 {
@@ -116,20 +86,7 @@ static uint64_t cycles[BENCH_ROUNDS];
 
 static void print_result(const char *name, int64_t ret, Switches fewest)
 {
-	put_str("BENCH result name=");
-	put_str(name);
-	put_str(" iters=");
-	put_u64(BENCH_ITERS);
-	put_str(" rounds=");
-	put_u64(BENCH_ROUNDS);
-	put_str(" ret=");
-	put_i64(ret);
-	put_str(" cycles=");
-	for (int r = 0; r < BENCH_ROUNDS; r++) {
-		if (r)
-			put_str(",");
-		put_u64(cycles[r]);
-	}
+	put_result(name, BENCH_ITERS, ret, cycles, BENCH_ROUNDS);
 	put_str(" mode_switches=");
 	put_u64(fewest.modes);
 	put_str(" as_switches=");
