@@ -128,12 +128,7 @@ pub fn uml_initramfs(uml_init: &Path, uml: &Path, bench: &Path, out: &Path) -> R
     ] {
         dir(&mut entries, d);
     }
-    entries.push(Entry::CharDev {
-        path: "dev/console".into(),
-        perm: 0o600,
-        major: 5,
-        minor: 1,
-    });
+    entries.push(console());
     entries.push(Entry::File {
         path: "init".into(),
         perm: 0o755,
@@ -196,6 +191,17 @@ fn parse_ldd(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// `/dev/console` (character device 5:1), where init's output goes before
+/// devtmpfs is mounted.
+fn console() -> Entry {
+    Entry::CharDev {
+        path: "dev/console".into(),
+        perm: 0o600,
+        major: 5,
+        minor: 1,
+    }
+}
+
 /// Writes an initramfs with `binary` as `/init` (and `/dev/console` for its
 /// output) to `out`.
 pub fn initramfs(binary: &Path, out: &Path) -> Result<()> {
@@ -205,12 +211,7 @@ pub fn initramfs(binary: &Path, out: &Path) -> Result<()> {
             path: "dev".into(),
             perm: 0o755,
         },
-        Entry::CharDev {
-            path: "dev/console".into(),
-            perm: 0o600,
-            major: 5,
-            minor: 1,
-        },
+        console(),
         Entry::Dir {
             path: "proc".into(),
             perm: 0o555,
