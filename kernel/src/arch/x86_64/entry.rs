@@ -83,25 +83,6 @@ pub const USER_RFLAGS_MASK: u64 = 0xDD5;
 
 const REGS_FPU: usize = offset_of!(ThreadFrame, fpu);
 const REGS_FULL: usize = offset_of!(ThreadFrame, full_restore);
-const _: () = {
-    assert!(REGS_FPU == 160);
-    assert!(offset_of!(UserRegisters, rax) == 0);
-    assert!(offset_of!(UserRegisters, rbx) == 8);
-    assert!(offset_of!(UserRegisters, rcx) == 16);
-    assert!(offset_of!(UserRegisters, rdx) == 24);
-    assert!(offset_of!(UserRegisters, rsi) == 32);
-    assert!(offset_of!(UserRegisters, rdi) == 40);
-    assert!(offset_of!(UserRegisters, rbp) == 48);
-    assert!(offset_of!(UserRegisters, r8) == 56);
-    assert!(offset_of!(UserRegisters, r9) == 64);
-    assert!(offset_of!(UserRegisters, r10) == 72);
-    assert!(offset_of!(UserRegisters, r11) == 80);
-    assert!(offset_of!(UserRegisters, r12) == 88);
-    assert!(offset_of!(UserRegisters, r15) == 112);
-    assert!(offset_of!(UserRegisters, rip) == 120);
-    assert!(offset_of!(UserRegisters, rsp) == 128);
-    assert!(offset_of!(UserRegisters, rflags) == 136);
-};
 
 /// The frame the entry code saves into and the exit code restores from.
 pub(super) static CURRENT_FRAME: Global<usize> = Global::new(0);
@@ -120,30 +101,51 @@ pub fn set_current_frame(frame: &mut ThreadFrame) {
 
 global_asm!(
     r#"
+    /* The general registers but rax, and rcx and r11 (which `syscall`
+       and `sysretq` use for rip and rflags), to or from the frame at
+       `base`; the offsets are UserRegisters' own. */
+    .macro save_gprs base
+    mov [\base + {rbx}], rbx
+    mov [\base + {rcx}], rcx
+    mov [\base + {rdx}], rdx
+    mov [\base + {rsi}], rsi
+    mov [\base + {rdi}], rdi
+    mov [\base + {rbp}], rbp
+    mov [\base + {r8}], r8
+    mov [\base + {r9}], r9
+    mov [\base + {r10}], r10
+    mov [\base + {r11}], r11
+    mov [\base + {r12}], r12
+    mov [\base + {r13}], r13
+    mov [\base + {r14}], r14
+    mov [\base + {r15}], r15
+    .endm
+    .macro restore_gprs base
+    mov rbx, [\base + {rbx}]
+    mov rdx, [\base + {rdx}]
+    mov rsi, [\base + {rsi}]
+    mov rdi, [\base + {rdi}]
+    mov rbp, [\base + {rbp}]
+    mov r8, [\base + {r8}]
+    mov r9, [\base + {r9}]
+    mov r10, [\base + {r10}]
+    mov r12, [\base + {r12}]
+    mov r13, [\base + {r13}]
+    mov r14, [\base + {r14}]
+    mov r15, [\base + {r15}]
+    .endm
+
     .text
     .global syscall_entry
 syscall_entry:
     mov [rip + {scratch}], rsp
     mov rsp, [rip + {current}]
-    mov [rsp + 0], rax
-    mov [rsp + 8], rbx
-    mov [rsp + 16], rcx
-    mov [rsp + 24], rdx
-    mov [rsp + 32], rsi
-    mov [rsp + 40], rdi
-    mov [rsp + 48], rbp
-    mov [rsp + 56], r8
-    mov [rsp + 64], r9
-    mov [rsp + 72], r10
-    mov [rsp + 80], r11
-    mov [rsp + 88], r12
-    mov [rsp + 96], r13
-    mov [rsp + 104], r14
-    mov [rsp + 112], r15
-    mov [rsp + 120], rcx
+    mov [rsp + {rax}], rax
+    save_gprs rsp
+    mov [rsp + {rip}], rcx
     mov rax, [rip + {scratch}]
-    mov [rsp + 128], rax
-    mov [rsp + 136], r11
+    mov [rsp + {rsp}], rax
+    mov [rsp + {rflags}], r11
     mov qword ptr [rsp + {full}], 0
     fxsave64 [rsp + {fpu}]
     mov rsp, offset kernel_stack_top
@@ -156,44 +158,22 @@ return_to_user:
     fxrstor64 [rax + {fpu}]
     cmp qword ptr [rax + {full}], 0
     jne 3f
-    mov rbx, [rax + 8]
-    mov rdx, [rax + 24]
-    mov rsi, [rax + 32]
-    mov rdi, [rax + 40]
-    mov rbp, [rax + 48]
-    mov r8, [rax + 56]
-    mov r9, [rax + 64]
-    mov r10, [rax + 72]
-    mov r12, [rax + 88]
-    mov r13, [rax + 96]
-    mov r14, [rax + 104]
-    mov r15, [rax + 112]
-    mov rcx, [rax + 120]
-    mov r11, [rax + 136]
-    mov rsp, [rax + 128]
-    mov rax, [rax + 0]
+    restore_gprs rax
+    mov rcx, [rax + {rip}]
+    mov r11, [rax + {rflags}]
+    mov rsp, [rax + {rsp}]
+    mov rax, [rax + {rax}]
     sysretq
 3:
     push {user_ss}
-    push qword ptr [rax + 128]
-    push qword ptr [rax + 136]
+    push qword ptr [rax + {rsp}]
+    push qword ptr [rax + {rflags}]
     push {user_cs}
-    push qword ptr [rax + 120]
-    mov rbx, [rax + 8]
-    mov rcx, [rax + 16]
-    mov rdx, [rax + 24]
-    mov rsi, [rax + 32]
-    mov rdi, [rax + 40]
-    mov rbp, [rax + 48]
-    mov r8, [rax + 56]
-    mov r9, [rax + 64]
-    mov r10, [rax + 72]
-    mov r11, [rax + 80]
-    mov r12, [rax + 88]
-    mov r13, [rax + 96]
-    mov r14, [rax + 104]
-    mov r15, [rax + 112]
-    mov rax, [rax + 0]
+    push qword ptr [rax + {rip}]
+    restore_gprs rax
+    mov rcx, [rax + {rcx}]
+    mov r11, [rax + {r11}]
+    mov rax, [rax + {rax}]
     iretq
 
     /* Stack: vector, error code, rip, cs, rflags, rsp, ss. */
@@ -203,28 +183,15 @@ isr_common:
     cld
     push rax
     mov rax, [rip + {current}]
-    mov [rax + 8], rbx
-    mov [rax + 16], rcx
-    mov [rax + 24], rdx
-    mov [rax + 32], rsi
-    mov [rax + 40], rdi
-    mov [rax + 48], rbp
-    mov [rax + 56], r8
-    mov [rax + 64], r9
-    mov [rax + 72], r10
-    mov [rax + 80], r11
-    mov [rax + 88], r12
-    mov [rax + 96], r13
-    mov [rax + 104], r14
-    mov [rax + 112], r15
+    save_gprs rax
     pop rbx
-    mov [rax + 0], rbx
+    mov [rax + {rax}], rbx
     mov rbx, [rsp + 16]
-    mov [rax + 120], rbx
+    mov [rax + {rip}], rbx
     mov rbx, [rsp + 40]
-    mov [rax + 128], rbx
+    mov [rax + {rsp}], rbx
     mov rbx, [rsp + 32]
-    mov [rax + 136], rbx
+    mov [rax + {rflags}], rbx
     mov qword ptr [rax + {full}], 1
     fxsave64 [rax + {fpu}]
     mov rdi, [rsp]
@@ -274,6 +241,24 @@ isr_common:
     current = sym CURRENT_FRAME,
     full = const REGS_FULL,
     fpu = const REGS_FPU,
+    rax = const offset_of!(UserRegisters, rax),
+    rbx = const offset_of!(UserRegisters, rbx),
+    rcx = const offset_of!(UserRegisters, rcx),
+    rdx = const offset_of!(UserRegisters, rdx),
+    rsi = const offset_of!(UserRegisters, rsi),
+    rdi = const offset_of!(UserRegisters, rdi),
+    rbp = const offset_of!(UserRegisters, rbp),
+    r8 = const offset_of!(UserRegisters, r8),
+    r9 = const offset_of!(UserRegisters, r9),
+    r10 = const offset_of!(UserRegisters, r10),
+    r11 = const offset_of!(UserRegisters, r11),
+    r12 = const offset_of!(UserRegisters, r12),
+    r13 = const offset_of!(UserRegisters, r13),
+    r14 = const offset_of!(UserRegisters, r14),
+    r15 = const offset_of!(UserRegisters, r15),
+    rip = const offset_of!(UserRegisters, rip),
+    rsp = const offset_of!(UserRegisters, rsp),
+    rflags = const offset_of!(UserRegisters, rflags),
     syscall_handler = sym super::syscall_handler,
     exception_handler = sym super::exception_handler,
     kernel_interrupt = sym super::kernel_interrupt,
