@@ -3,8 +3,8 @@
 //! files that upstream changed in that step. Summed over several ports, this
 //! is the cost of keeping a port alive on N architectures.
 
-use crate::compare::{compare, Options};
-use crate::port::{analyze, PortReport, PortSpec};
+use crate::compare::{compare, Comparison, Options};
+use crate::port::{analyze, is_under, PortReport, PortSpec};
 use crate::source::Tree;
 use anyhow::Result;
 use serde::Serialize;
@@ -42,6 +42,43 @@ pub struct Step {
     pub files_changed: u64,
 }
 
+impl StepPort {
+    fn new(report: PortReport) -> StepPort {
+        let lines = report.old_size.lines.total();
+        let churned = report.own.churn();
+        StepPort {
+            port: report.spec.name.clone(),
+            lines,
+            lines_after: report.new_size.lines.total(),
+            churned,
+            relative_churn: if lines == 0 {
+                0.0
+            } else {
+                churned as f64 / lines as f64
+            },
+            hook_churned: report.hooks.churn(),
+            hook_config_hunks: report.hook_config_hunks,
+            report,
+        }
+    }
+}
+
+impl Step {
+    /// The step from `from` to `to`: its comparison and the ports' reports on it.
+    pub fn new(from: String, to: String, cmp: &Comparison, reports: Vec<PortReport>) -> Step {
+        let ports: Vec<StepPort> = reports.into_iter().map(StepPort::new).collect();
+        Step {
+            areas: crate::output::by_area(&cmp.files).0,
+            files_changed: cmp.files.len() as u64,
+            from,
+            to,
+            total_churned: ports.iter().map(|p| p.churned).sum(),
+            total_hook_churned: ports.iter().map(|p| p.hook_churned).sum(),
+            ports,
+        }
+    }
+}
+
 /// Runs every step of a series for the given ports.
 pub fn series(
     trees: &[Tree],
@@ -55,38 +92,36 @@ pub fn series(
     for (i, w) in trees.windows(2).enumerate() {
         progress(i, trees.len() - 1);
         let cmp = compare(&w[0], &w[1], &opts, None)?;
-        let mut sp = Vec::new();
-        for spec in ports {
-            let r = analyze(&cmp, spec, &w[0], &w[1], false)?;
-            let lines = r.old_size.lines.total();
-            let churned = r.own.churn();
-            sp.push(StepPort {
-                port: spec.name.clone(),
-                lines,
-                lines_after: r.new_size.lines.total(),
-                churned,
-                relative_churn: if lines == 0 {
-                    0.0
-                } else {
-                    churned as f64 / lines as f64
-                },
-                hook_churned: r.hooks.churn(),
-                hook_config_hunks: r.hook_config_hunks,
-                report: r,
-            });
-        }
-        let (areas, _) = crate::output::by_area(&cmp.files);
-        steps.push(Step {
-            areas,
-            files_changed: cmp.files.len() as u64,
-            from: w[0].label(),
-            to: w[1].label(),
-            total_churned: sp.iter().map(|p| p.churned).sum(),
-            total_hook_churned: sp.iter().map(|p| p.hook_churned).sum(),
-            ports: sp,
-        });
+        let reports = ports
+            .iter()
+            .map(|spec| analyze(&cmp, spec, &w[0], &w[1], false))
+            .collect::<Result<_>>()?;
+        steps.push(Step::new(w[0].label(), w[1].label(), &cmp, reports));
     }
     Ok(steps)
+}
+
+/// Where one port's own paths lie inside (or equal) another's, in words:
+/// those lines are in the sum twice.
+fn overlaps(ports: &[StepPort]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, p) in ports.iter().enumerate() {
+        for (j, q) in ports.iter().enumerate() {
+            for inner in &p.report.spec.own {
+                for outer in &q.report.spec.own {
+                    if i < j && inner == outer {
+                        out.push(format!("{inner} belongs to {} and {}", p.port, q.port));
+                    } else if i != j
+                        && inner != outer
+                        && is_under(outer.as_bytes(), inner.as_bytes())
+                    {
+                        out.push(format!("{inner} lies inside {outer}"));
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 fn pct(x: f64) -> String {
@@ -187,7 +222,13 @@ pub fn render_markdown(
             pct(if lines == 0 { 0.0 } else { st.total_churned as f64 / lines as f64 }),
             st.total_hook_churned
         ));
-        s.push_str("Note: the ports overlap (arch/x86/xen lies inside arch/x86), so the sum counts those lines twice.\n\n");
+        let overlaps = overlaps(&st.ports);
+        if !overlaps.is_empty() {
+            s.push_str(&format!(
+                "Note: the ports overlap ({}), so the sum counts those lines twice.\n\n",
+                overlaps.join("; ")
+            ));
+        }
         for p in &st.ports {
             let mut hooks = p.report.hook_files.clone();
             hooks.sort_by(|a, b| {

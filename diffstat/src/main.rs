@@ -262,35 +262,7 @@ fn one_step(
     reports: &[port::PortReport],
     cmp: &bilby_diffstat::compare::Comparison,
 ) -> churn::Step {
-    let ports: Vec<churn::StepPort> = reports
-        .iter()
-        .map(|r| {
-            let lines = r.old_size.lines.total();
-            churn::StepPort {
-                port: r.spec.name.clone(),
-                lines,
-                lines_after: r.new_size.lines.total(),
-                churned: r.own.churn(),
-                relative_churn: if lines == 0 {
-                    0.0
-                } else {
-                    r.own.churn() as f64 / lines as f64
-                },
-                hook_churned: r.hooks.churn(),
-                hook_config_hunks: r.hook_config_hunks,
-                report: r.clone(),
-            }
-        })
-        .collect();
-    churn::Step {
-        areas: output::by_area(&cmp.files).0,
-        files_changed: cmp.files.len() as u64,
-        from: trees[0].label(),
-        to: trees[1].label(),
-        total_churned: ports.iter().map(|p| p.churned).sum(),
-        total_hook_churned: ports.iter().map(|p| p.hook_churned).sum(),
-        ports,
-    }
+    churn::Step::new(trees[0].label(), trees[1].label(), cmp, reports.to_vec())
 }
 
 /// The port section of the table: hooks in shared code first.

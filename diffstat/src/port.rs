@@ -80,22 +80,24 @@ impl PortSpec {
         Ok(spec)
     }
 
-    fn under(prefixes: &[String], path: &[u8]) -> bool {
-        prefixes.iter().any(|p| {
-            let p = p.as_bytes();
-            path.starts_with(p) && (path.len() == p.len() || path[p.len()] == b'/')
-        })
-    }
-
     /// True for the port's own files.
     pub fn owns(&self, path: &[u8]) -> bool {
-        Self::under(&self.own, path)
+        under_any(&self.own, path)
     }
 
     /// True for files under a named hook path.
     pub fn named_hook(&self, path: &[u8]) -> bool {
-        Self::under(&self.hooks, path)
+        under_any(&self.hooks, path)
     }
+}
+
+/// True when `path` is `prefix` or lies below it.
+pub fn is_under(prefix: &[u8], path: &[u8]) -> bool {
+    path.starts_with(prefix) && (path.len() == prefix.len() || path[prefix.len()] == b'/')
+}
+
+fn under_any(prefixes: &[String], path: &[u8]) -> bool {
+    prefixes.iter().any(|p| is_under(p.as_bytes(), path))
 }
 
 /// True when `line` names `sym` as a config symbol (`CONFIG_SYM`, or the
@@ -228,7 +230,7 @@ pub fn measure(tree: &Tree, prefixes: &[String]) -> Result<Size> {
     let entries = tree.entries()?;
     let picked: Vec<_> = entries
         .iter()
-        .filter(|e| matches!(e.kind, Kind::File { .. }) && PortSpec::under(prefixes, &e.path))
+        .filter(|e| matches!(e.kind, Kind::File { .. }) && under_any(prefixes, &e.path))
         .collect();
     let parts: Vec<Result<Size>> = picked
         .par_iter()
