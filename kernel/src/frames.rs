@@ -2,8 +2,7 @@
 //! aligned, minus the ranges the kernel must keep (its image, the boot
 //! bundle). Each result becomes one memory pool.
 
-/// Page size.
-const PAGE: u64 = 4096;
+use bilby_abi::PAGE_SIZE;
 
 /// A fixed-capacity list of `[start, end)` ranges.
 #[derive(Clone, Copy, Debug)]
@@ -38,8 +37,8 @@ impl<const N: usize> Ranges<N> {
     /// Adds RAM `[start, end)`, shrunk to whole pages at or above `floor`,
     /// with every `reserved` range cut out.
     pub fn add_ram(&mut self, start: u64, end: u64, floor: u64, reserved: &[(u64, u64)]) {
-        let start = start.max(floor).saturating_add(PAGE - 1) & !(PAGE - 1);
-        let end = end & !(PAGE - 1);
+        let start = start.max(floor).saturating_add(PAGE_SIZE - 1) & !(PAGE_SIZE - 1);
+        let end = end & !(PAGE_SIZE - 1);
         if start < end {
             self.subtract(start, end, reserved);
         }
@@ -60,10 +59,14 @@ impl<const N: usize> Ranges<N> {
             return;
         }
         if start < rs {
-            self.subtract(start, rs & !(PAGE - 1), rest);
+            self.subtract(start, rs & !(PAGE_SIZE - 1), rest);
         }
         if re < end {
-            self.subtract(re.saturating_add(PAGE - 1) & !(PAGE - 1), end, rest);
+            self.subtract(
+                re.saturating_add(PAGE_SIZE - 1) & !(PAGE_SIZE - 1),
+                end,
+                rest,
+            );
         }
     }
 

@@ -4,8 +4,7 @@
 //! names each pool with a Memory capability; module pools hold a boot
 //! module's image and are mapped in place, never handed out.
 
-/// Page size.
-pub const PAGE: u64 = 4096;
+use bilby_abi::PAGE_SIZE;
 
 /// Where the free list's links live (the first word of each free frame).
 pub trait FrameLinks {
@@ -65,7 +64,7 @@ impl Pool {
             end,
             next: if free { base } else { end },
             free_head: 0,
-            available: if free { (end - base) / PAGE } else { 0 },
+            available: if free { (end - base) / PAGE_SIZE } else { 0 },
         }
     }
 
@@ -85,7 +84,7 @@ impl Pool {
             f
         } else if self.next < self.end {
             let f = self.next;
-            self.next += PAGE;
+            self.next += PAGE_SIZE;
             f
         } else {
             return None;
@@ -96,7 +95,7 @@ impl Pool {
 
     /// Takes `pages` contiguous frames from the never-used range.
     pub fn alloc_contiguous(&mut self, pages: u64) -> Option<u64> {
-        let len = pages.checked_mul(PAGE)?;
+        let len = pages.checked_mul(PAGE_SIZE)?;
         if !self.alive || self.kind != PoolKind::Free || self.end - self.next < len {
             return None;
         }
@@ -112,7 +111,7 @@ impl Pool {
         if self.kind != PoolKind::Free
             || !self.contains(frame)
             || frame >= self.next
-            || !frame.is_multiple_of(PAGE)
+            || !frame.is_multiple_of(PAGE_SIZE)
         {
             return false;
         }
