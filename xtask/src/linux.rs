@@ -279,15 +279,25 @@ pub fn check_boot_log(log: &str) -> Result<()> {
     {
         bail!("the initramfs did not unpack: {line}");
     }
-    let ticks = log
+    // "slept 57 ms (asked 50): 6 ticks, 4 idle wake-ups by IPC"
+    let counts: Vec<u64> = log
         .lines()
         .find_map(|l| l.split("l4: timer: slept").nth(1))
         .and_then(|l| l.split(": ").nth(1))
-        .and_then(|l| l.split_whitespace().next())
-        .and_then(|n| n.parse::<u64>().ok())
-        .context("cannot read the tick count of the timer self-test")?;
+        .map(|l| {
+            l.split_whitespace()
+                .filter_map(|w| w.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let [ticks, idle_wakeups] = counts[..] else {
+        bail!("cannot read the tick and wake-up counts of the timer self-test");
+    };
     if ticks == 0 {
         bail!("no timer tick arrived while Linux slept");
+    }
+    if idle_wakeups == 0 {
+        bail!("the idle loop was never woken by IPC while Linux slept");
     }
     match rest.find("Kernel panic - not syncing: ") {
         Some(i) if rest[i..].starts_with("Kernel panic - not syncing: No working init found") => {
@@ -852,6 +862,12 @@ mod tests {
         let no_ticks = GOOD_LOG.replace("(asked 50): 6 ticks", "(asked 50): 0 ticks");
         let err = check_boot_log(&no_ticks).expect_err("no ticks").to_string();
         assert!(err.contains("no timer tick"), "{err}");
+
+        let no_ipc_wakeup = GOOD_LOG.replace("6 ticks, 6 idle", "6 ticks, 0 idle");
+        let err = check_boot_log(&no_ipc_wakeup)
+            .expect_err("idle never woken by IPC")
+            .to_string();
+        assert!(err.contains("never woken by IPC"), "{err}");
 
         let not_interrupted = GOOD_LOG.replace("loop interrupted by", "loop NOT interrupted by");
         assert!(check_boot_log(&not_interrupted).is_err());

@@ -252,7 +252,7 @@ unsigned long bilby_irq_take_pending(void)
 	return __atomic_exchange_n(&bilby_irq_pending, 0, __ATOMIC_SEQ_CST);
 }
 
-void bilby_wait_for_interrupt(void)
+unsigned long bilby_wait_for_interrupt(void)
 {
 	BilbyMessage m = { 0 };
 
@@ -261,9 +261,9 @@ void bilby_wait_for_interrupt(void)
 		/* Whoever clears idle_waiting owns the wake-up: if it was the
 		 * interrupt thread, its message is on the way and must be taken. */
 		if (__atomic_exchange_n(&idle_waiting, 0, __ATOMIC_SEQ_CST))
-			return;
+			return 0;
 	}
-	bilby_ipc_recv(wake_endpoint, &m);
+	return bilby_ipc_recv(wake_endpoint, &m) == BILBY_STATUS_OK;
 }
 
 void bilby_shutdown(unsigned long code)

@@ -69,15 +69,14 @@ asmlinkage void l4_return_to_user(void)
 	bilby_shutdown(BILBY_EXIT_NO_USER_MODE);
 }
 
+/* Waits in the idle loop that a wake-up message ended. */
 unsigned long l4_idle_wakeups;
 
 /* Called with interrupts disabled; returns with them enabled. */
 void arch_cpu_idle(void)
 {
-	if (!bilby_irq_pending) {
-		bilby_wait_for_interrupt();
-		l4_idle_wakeups++;
-	}
+	if (!bilby_irq_pending)
+		l4_idle_wakeups += bilby_wait_for_interrupt();
 	raw_local_irq_enable();
 }
 

@@ -60,8 +60,10 @@ unsigned long bilby_timer_stop(void);
 /* Atomically takes and clears the pending interrupt bits. */
 unsigned long bilby_irq_take_pending(void);
 
-/* Blocks in IPC until an interrupt is pending (the idle loop). */
-void bilby_wait_for_interrupt(void);
+/* Blocks in IPC until an interrupt is pending (the idle loop). Returns 1
+ * if a wake-up message ended the wait, 0 if an interrupt was already
+ * pending and no message was received. */
+unsigned long bilby_wait_for_interrupt(void);
 
 /* Stops the machine with an exit code; never returns. */
 void bilby_shutdown(unsigned long code) __attribute__((noreturn));
