@@ -223,10 +223,12 @@ impl<const N: usize, const H: usize> MapDb<N, H> {
         }
     }
 
-    /// Every used node of `task` (for destroying it).
-    pub fn nodes_of(&self, task: u16) -> impl Iterator<Item = NodeId> + '_ {
-        (1..self.never_used)
-            .filter(move |&i| self.nodes[i as usize].used && self.nodes[i as usize].task == task)
+    /// The first used node of `task` after node `after` (0: from the
+    /// start), so that destroying a task walks the nodes once while it
+    /// removes them.
+    pub fn next_of(&self, task: u16, after: NodeId) -> Option<NodeId> {
+        (after.saturating_add(1)..self.never_used)
+            .find(|&i| self.nodes[i as usize].used && self.nodes[i as usize].task == task)
     }
 
     /// Number of mappings recorded.
@@ -285,6 +287,32 @@ mod tests {
         for i in 0..3 {
             db.insert(2, 0x1000 * i, i, None).unwrap();
         }
-        assert_eq!(db.nodes_of(2).count(), 3);
+        let nodes_of_2 = core::iter::successors(db.next_of(2, 0), |&n| db.next_of(2, n));
+        assert_eq!(nodes_of_2.count(), 3);
+    }
+
+    #[test]
+    fn one_walk_removes_every_mapping_of_a_task() {
+        let mut db = MapDb::<16, 5>::new();
+        let a = db.insert(1, 0x1000, 1, None).unwrap();
+        let b = db.insert(2, 0x1000, 1, Some(a)).unwrap();
+        db.insert(1, 0x2000, 1, Some(b)).unwrap();
+        db.insert(1, 0x3000, 2, None).unwrap();
+        let other = db.insert(2, 0x5000, 3, None).unwrap();
+        // As the kernel destroys task 1: each subtree goes, the walk goes on.
+        let mut n = 0;
+        let mut removed = Vec::new();
+        while let Some(next) = db.next_of(1, n) {
+            db.remove_subtree(next, |m| removed.push((m.task, m.vaddr)));
+            n = next;
+        }
+        removed.sort();
+        assert_eq!(
+            removed,
+            vec![(1, 0x1000), (1, 0x2000), (1, 0x3000), (2, 0x1000)]
+        );
+        assert_eq!(db.next_of(1, 0), None);
+        assert_eq!(db.len(), 1);
+        assert_eq!(db.find(2, 0x5000), Some(other));
     }
 }

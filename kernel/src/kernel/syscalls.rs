@@ -649,12 +649,12 @@ fn remove_mapping_tree(k: &mut Kernel, node: u16) {
     }
 }
 
-/// Unmaps everything a task has mapped (it is being destroyed).
+/// Unmaps everything a task has mapped (it is being destroyed), in one
+/// walk over the mapping database.
 pub fn unmap_all(k: &mut Kernel, task: u16) {
-    loop {
-        let Some(n) = k.mapdb.nodes_of(task).next() else {
-            break;
-        };
-        remove_mapping_tree(k, n);
+    let mut n = 0;
+    while let Some(next) = k.mapdb.next_of(task, n) {
+        remove_mapping_tree(k, next);
+        n = next;
     }
 }
