@@ -2,14 +2,11 @@
 //! exit, never a panic; inputs that are odd but valid (invalid UTF-8 names
 //! and contents, links into themselves inside a tree) must simply work.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{git, git_command, text_of, tool};
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
-
-fn tool() -> Command {
-    Command::cargo_bin("bilby-diffstat").expect("binary built by cargo")
-}
 
 /// Runs the tool, expects failure with one stderr line containing `needle`.
 fn fails_with(args: &[&std::ffi::OsStr], needle: &str) {
@@ -42,26 +39,21 @@ fn two_dirs() -> tempfile::TempDir {
     t
 }
 
+/// `OLD NEW`, both relative to the trees of [`two_dirs`], must fail with `needle`.
+fn pair_fails_with(old: &str, new: &str, needle: &str) {
+    let t = two_dirs();
+    let (a, b) = (t.path().join(old), t.path().join(new));
+    fails_with(&[a.as_os_str(), b.as_os_str()], needle);
+}
+
 #[test]
 fn missing_path() {
-    let t = two_dirs();
-    let a = t.path().join("a");
-    let missing = t.path().join("nope");
-    fails_with(
-        &[a.as_os_str(), missing.as_os_str()],
-        "no such file or directory",
-    );
+    pair_fails_with("a", "nope", "no such file or directory");
 }
 
 #[test]
 fn file_in_place_of_directory() {
-    let t = two_dirs();
-    let a = t.path().join("a");
-    let f = t.path().join("b/f.c");
-    fails_with(
-        &[a.as_os_str(), f.as_os_str()],
-        "is a file, but the other side is a directory",
-    );
+    pair_fails_with("a", "b/f.c", "is a file, but the other side is a directory");
 }
 
 #[test]
@@ -78,17 +70,13 @@ fn symlink_loop_inside_tree_is_a_link() {
     let t = two_dirs();
     std::os::unix::fs::symlink("self", t.path().join("b/self")).unwrap();
     std::os::unix::fs::symlink("..", t.path().join("b/up")).unwrap();
-    let out = tool()
-        .current_dir(t.path())
-        .args(["--numstat", "--no-renames", "a", "b"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let s = text_of(
+        tool()
+            .current_dir(t.path())
+            .args(["--numstat", "--no-renames", "a", "b"])
+            .output()
+            .unwrap(),
     );
-    let s = String::from_utf8(out.stdout).unwrap();
     assert_eq!(
         s,
         "1\t1\t{a => b}/f.c\n1\t0\t/dev/null => b/self\n1\t0\t/dev/null => b/up\n"
@@ -119,21 +107,6 @@ fn not_a_git_repository() {
         &[os("--git"), t.path().as_os_str(), os("HEAD~1"), os("HEAD")],
         "not a git repository",
     );
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let st = std::process::Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-        .status()
-        .expect("git runs");
-    assert!(st.success(), "git {args:?}");
 }
 
 fn small_repo() -> tempfile::TempDir {
@@ -167,19 +140,16 @@ fn unknown_revision() {
 #[test]
 fn git_mode_reads_objects() {
     let t = small_repo();
-    let out = tool()
-        .args(["--numstat", "--git"])
-        .arg(t.path())
-        .args(["HEAD~1", "HEAD"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let ours = text_of(
+        tool()
+            .args(["--numstat", "--git"])
+            .arg(t.path())
+            .args(["HEAD~1", "HEAD"])
+            .output()
+            .unwrap(),
     );
     // Same lines as `git diff --numstat HEAD~1 HEAD`.
-    let expect = std::process::Command::new("git")
+    let expect = git_command(t.path())
         .args([
             "diff",
             "--numstat",
@@ -188,15 +158,9 @@ fn git_mode_reads_objects() {
             "HEAD~1",
             "HEAD",
         ])
-        .current_dir(t.path())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .output()
         .unwrap();
-    assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(expect.stdout).unwrap()
-    );
+    assert_eq!(ours, String::from_utf8(expect.stdout).unwrap());
 }
 
 #[test]

@@ -4,7 +4,9 @@
 //! xdiff's discard rule), moved files, binaries, symlinks, mode changes,
 //! files without a final newline, file/directory clashes, odd names.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{git, git_command, stdout_of, tool, write_file};
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
@@ -137,8 +139,7 @@ fn name(r: &mut Rng, k: usize) -> Vec<u8> {
 }
 
 fn write(path: &Path, data: &[u8], exec: bool) {
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, data).unwrap();
+    write_file(path, data);
     if exec {
         fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
     }
@@ -231,7 +232,7 @@ fn generate(seed: u64, root: &Path) {
 }
 
 fn run_git(root: &Path, extra: &[&str]) -> Vec<u8> {
-    let out = std::process::Command::new("git")
+    let out = git_command(root)
         .args([
             "diff",
             "--no-index",
@@ -241,9 +242,6 @@ fn run_git(root: &Path, extra: &[&str]) -> Vec<u8> {
         ])
         .args(extra)
         .args(["a", "b"])
-        .current_dir(root)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_CEILING_DIRECTORIES", root.parent().unwrap())
         .output()
         .expect("git is installed");
@@ -255,20 +253,15 @@ fn run_git(root: &Path, extra: &[&str]) -> Vec<u8> {
 }
 
 fn run_tool(root: &Path, extra: &[&str]) -> Vec<u8> {
-    let out = Command::cargo_bin("bilby-diffstat")
-        .unwrap()
-        .args(["--minimal", "--numstat", "--no-renames"])
-        .args(extra)
-        .args(["a", "b"])
-        .current_dir(root)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    stdout_of(
+        tool()
+            .args(["--minimal", "--numstat", "--no-renames"])
+            .args(extra)
+            .args(["a", "b"])
+            .current_dir(root)
+            .output()
+            .unwrap(),
+    )
 }
 
 #[test]
@@ -310,8 +303,7 @@ fn equals_git(extra: &[&str], default_seeds: u64) {
 fn table_json_and_csv_agree_with_numstat_counts() {
     let t = tempfile::tempdir().unwrap();
     generate(7, t.path());
-    let json = Command::cargo_bin("bilby-diffstat")
-        .unwrap()
+    let json = tool()
         .args(["--json", "--no-renames", "a", "b"])
         .current_dir(t.path())
         .output()
@@ -341,8 +333,7 @@ fn table_json_and_csv_agree_with_numstat_counts() {
             assert_eq!(by("removed_by_class"), f["removed"].as_u64().unwrap());
         }
     }
-    let csv = Command::cargo_bin("bilby-diffstat")
-        .unwrap()
+    let csv = tool()
         .args(["--csv", "--no-renames", "a", "b"])
         .current_dir(t.path())
         .output()
@@ -368,8 +359,7 @@ fn renames_are_found_beyond_gits_limit() {
             false,
         );
     }
-    let out = Command::cargo_bin("bilby-diffstat")
-        .unwrap()
+    let out = tool()
         .args(["--json", "a", "b"])
         .current_dir(t.path())
         .output()
@@ -388,4 +378,43 @@ fn renames_are_found_beyond_gits_limit() {
         );
         assert_eq!(o.trim_start_matches("old/"), n.trim_start_matches("new/"));
     }
+}
+
+#[test]
+fn renames_between_git_revisions_are_read_from_the_objects() {
+    // Moved and edited between two commits; the working tree then deleted,
+    // so the rename can only be diffed from the objects the walk found.
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    let body: String = (0..20).map(|i| format!("line {i}\n")).collect();
+    git(r, &["init", "-q", "-b", "main"]);
+    write(&r.join("old/f.c"), body.as_bytes(), false);
+    git(r, &["add", "."]);
+    git(r, &["commit", "-q", "-m", "one"]);
+    git(r, &["mv", "old", "new"]);
+    write(
+        &r.join("new/f.c"),
+        format!("{body}extra\n").as_bytes(),
+        false,
+    );
+    git(r, &["add", "."]);
+    git(r, &["commit", "-q", "-m", "two"]);
+    fs::remove_dir_all(r.join("new")).unwrap();
+    let out = tool()
+        .args(["--json", "--git"])
+        .arg(r)
+        .args(["HEAD~1", "HEAD"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&stdout_of(out)).unwrap();
+    let files = v["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{v}");
+    assert_eq!(files[0]["status"], "renamed");
+    assert_eq!(files[0]["old_path"], "old/f.c");
+    assert_eq!(files[0]["new_path"], "new/f.c");
+    assert_eq!(
+        (files[0]["added"].as_u64(), files[0]["removed"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(files[0]["similarity"], 95);
 }

@@ -1,18 +1,14 @@
 //! Port mode, series churn, git revisions and the chart, on small trees
 //! whose right answers are known by construction.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{git, text_of, tool, write_file};
 use std::fs;
 use std::path::Path;
 
 fn write(root: &Path, rel: &str, body: &str) {
-    let p = root.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, body).unwrap();
-}
-
-fn tool() -> Command {
-    Command::cargo_bin("bilby-diffstat").unwrap()
+    write_file(&root.join(rel), body);
 }
 
 /// Upstream tree plus a ported tree: arch/l4 added, two shared hooks.
@@ -46,17 +42,13 @@ fn upstream_and_port(t: &Path) {
 fn port_mode_lists_hooks_first_with_config_hunks() {
     let t = tempfile::tempdir().unwrap();
     upstream_and_port(t.path());
-    let out = tool()
-        .current_dir(t.path())
-        .args(["--port", "arch/l4", "up", "port"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let s = text_of(
+        tool()
+            .current_dir(t.path())
+            .args(["--port", "arch/l4", "up", "port"])
+            .output()
+            .unwrap(),
     );
-    let s = String::from_utf8(out.stdout).unwrap();
     let hooks = s.find("hooks in shared code: 2 files, +4 -0 lines, 2 CONFIG hunks");
     let own = s.find("own code: 2 files changed, +6 -0 lines; 2 files added (6 lines");
     assert!(hooks.is_some() && own.is_some(), "{s}");
@@ -82,32 +74,21 @@ fn port_mode_lists_hooks_first_with_config_hunks() {
 fn series_churn_and_chart() {
     let t = tempfile::tempdir().unwrap();
     let body = |n: usize| -> String { (0..n).map(|i| format!("int v{i};\n")).collect() };
-    write(&t.path().join("v1"), "arch/um/a.c", &body(10));
-    write(
-        &t.path().join("v1"),
-        "mm/m.c",
-        "#ifdef CONFIG_UML\nint u;\n#endif\n",
-    );
-    write(
-        &t.path().join("v2"),
-        "arch/um/a.c",
-        &format!("{}int new;\n", body(9)),
-    );
-    write(
-        &t.path().join("v2"),
-        "mm/m.c",
-        "#ifdef CONFIG_UML\nint u2;\n#endif\n",
-    );
-    write(
-        &t.path().join("v3"),
-        "arch/um/a.c",
-        &format!("{}int new;\n", body(9)),
-    );
-    write(
-        &t.path().join("v3"),
-        "mm/m.c",
-        "#ifdef CONFIG_UML\nint u2;\n#endif\n",
-    );
+    let changed = format!("{}int new;\n", body(9));
+    // v1 -> v2 changes the port's last line and its hook; v2 -> v3 nothing.
+    for (v, port, hook) in [
+        ("v1", body(10), "int u;\n"),
+        ("v2", changed.clone(), "int u2;\n"),
+        ("v3", changed, "int u2;\n"),
+    ] {
+        let root = t.path().join(v);
+        write(&root, "arch/um/a.c", &port);
+        write(
+            &root,
+            "mm/m.c",
+            &format!("#ifdef CONFIG_UML\n{hook}#endif\n"),
+        );
+    }
     let svg = t.path().join("churn.svg");
     let out = tool()
         .current_dir(t.path())
@@ -116,12 +97,7 @@ fn series_churn_and_chart() {
         .args(["v1", "v2", "v3"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&common::stdout_of(out)).unwrap();
     assert_eq!(v["schema"], "bilby-diffstat/1-series");
     let steps = v["steps"].as_array().unwrap();
     assert_eq!(steps.len(), 2);
@@ -148,45 +124,52 @@ fn series_churn_and_chart() {
         md.contains("| um | arch/um | 1 → 1 | 10 (10 / 0 / 0) | 10 | 2 (+1 / -1) | 20.0% |"),
         "{md}"
     );
+    assert!(!md.contains("overlap"), "one port overlaps nothing:\n{md}");
+}
+
+#[test]
+fn nested_ports_are_noted_as_counted_twice() {
+    let t = tempfile::tempdir().unwrap();
+    for (v, body) in [("v1", "int a;\n"), ("v2", "int b;\n")] {
+        write(&t.path().join(v), "arch/x86/xen/enlighten.c", body);
+    }
+    let md = text_of(
+        tool()
+            .current_dir(t.path())
+            .args(["--series", "--markdown", "--port", "xen", "--port", "x86"])
+            .args(["v1", "v2"])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        md.contains("Note: the ports overlap (arch/x86/xen lies inside arch/x86)"),
+        "{md}"
+    );
+    assert!(
+        md.contains("4 churned own lines of 2 (200.0%)"),
+        "the sum holds the nested file's lines twice:\n{md}"
+    );
 }
 
 #[test]
 fn series_over_git_revisions() {
     let t = tempfile::tempdir().unwrap();
     let r = t.path();
-    let git = |args: &[&str]| {
-        let st = std::process::Command::new("git")
-            .args(args)
-            .current_dir(r)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-            .status()
-            .unwrap();
-        assert!(st.success());
-    };
-    git(&["init", "-q", "-b", "main"]);
+    git(r, &["init", "-q", "-b", "main"]);
     for (i, body) in ["a\n", "a\nb\n", "x\nb\n"].iter().enumerate() {
         write(r, "arch/l4/k.c", body);
-        git(&["add", "."]);
-        git(&["commit", "-q", "-m", "c"]);
-        git(&["tag", &format!("v{i}")]);
+        git(r, &["add", "."]);
+        git(r, &["commit", "-q", "-m", "c"]);
+        git(r, &["tag", &format!("v{i}")]);
     }
-    let out = tool()
-        .args(["--series", "--csv", "--port", "l4", "--git"])
-        .arg(r)
-        .args(["v0", "v1", "v2"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let s = text_of(
+        tool()
+            .args(["--series", "--csv", "--port", "l4", "--git"])
+            .arg(r)
+            .args(["v0", "v1", "v2"])
+            .output()
+            .unwrap(),
     );
-    let s = String::from_utf8(out.stdout).unwrap();
     let rows: Vec<&str> = s.lines().collect();
     assert_eq!(rows.len(), 3, "{s}");
     assert!(rows[1].starts_with("v0,v1,l4,1,2,1,1.0000,"), "{s}");
