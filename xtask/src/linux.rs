@@ -57,9 +57,9 @@ const MIN_LINK_ADDRESS: u64 = 0x40_0000;
 const USAGE: &str =
     "usage: cargo xtask linux [--source DIR] [--host | --qemu | --measure] | cargo xtask linux --test [--quick]";
 
-/// The exit code Linux gives Bilby's DebugShutdown after a panic
-/// (`BILBY_EXIT_PANIC` in `arch/l4/include/shared/bilby_glue.h`).
-const EXIT_PANIC: u32 = 0x21;
+/// The seam header, where the exit codes Linux gives Bilby's DebugShutdown
+/// are defined (`BILBY_EXIT_*`).
+const GLUE_HEADER: &str = "linux-arch-l4/arch/l4/include/shared/bilby_glue.h";
 
 /// How long a boot may take before it counts as hung.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -256,7 +256,7 @@ const BOOT_MARKERS: &[(&str, &str)] = &[
 ///
 /// Stage 1 ends when Linux executes `/init`: user mode arrives in stage 2,
 /// so the exec fails with ENOEXEC, Linux finds no working init and panics,
-/// and the panic ends the machine with [`EXIT_PANIC`]. Any other panic, a
+/// and the panic ends the machine with `BILBY_EXIT_PANIC`. Any other panic, a
 /// hang or a crash fails.
 pub fn check_boot_log(log: &str) -> Result<()> {
     let mut rest = log;
@@ -313,10 +313,36 @@ pub fn check_boot_log(log: &str) -> Result<()> {
 
 fn judge_boot(log: &str, exit_code: Option<u32>) -> Result<()> {
     check_boot_log(log)?;
-    if exit_code != Some(EXIT_PANIC) {
-        bail!("expected Linux to end the machine with code {EXIT_PANIC:#x}, got {exit_code:?}");
+    let panic = exit_panic()?;
+    if exit_code != Some(panic) {
+        bail!("expected Linux to end the machine with code {panic:#x}, got {exit_code:?}");
     }
     Ok(())
+}
+
+/// `BILBY_EXIT_PANIC` as the seam header defines it, so that the number is
+/// written in one place.
+fn exit_panic() -> Result<u32> {
+    let path = util::root().join(GLUE_HEADER);
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    c_define(&text, "BILBY_EXIT_PANIC")
+        .with_context(|| format!("{}: no numeric BILBY_EXIT_PANIC", path.display()))
+}
+
+/// The value of `#define NAME VALUE` (decimal or 0x hex) in C source.
+fn c_define(text: &str, name: &str) -> Option<u32> {
+    text.lines().find_map(|l| {
+        let mut words = l.split_whitespace();
+        if words.next()? != "#define" || words.next()? != name {
+            return None;
+        }
+        let value = words.next()?;
+        match value.strip_prefix("0x") {
+            Some(hex) => u32::from_str_radix(hex, 16).ok(),
+            None => value.parse().ok(),
+        }
+    })
 }
 
 /// `--measure`: the size of the port (arch/l4 and the files its patches
@@ -841,9 +867,20 @@ mod tests {
     }
 
     #[test]
+    fn reads_c_defines() {
+        let h = "#define A_B 12\n#define\tX_HEX\t0x2a\n#define C (1)\n";
+        assert_eq!(c_define(h, "X_HEX"), Some(0x2a));
+        assert_eq!(c_define(h, "A_B"), Some(12));
+        assert_eq!(c_define(h, "A"), None);
+        assert_eq!(c_define(h, "C"), None);
+    }
+
+    #[test]
     fn a_stage_one_boot_passes() {
         check_boot_log(GOOD_LOG).expect("good log");
-        judge_boot(GOOD_LOG, Some(EXIT_PANIC)).expect("good boot");
+        let panic = exit_panic().expect("BILBY_EXIT_PANIC in the seam header");
+        judge_boot(GOOD_LOG, Some(panic)).expect("good boot");
+        assert!(judge_boot(GOOD_LOG, Some(panic + 1)).is_err());
         assert!(judge_boot(GOOD_LOG, None).is_err());
     }
 
