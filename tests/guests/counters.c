@@ -27,12 +27,6 @@ static void keep_min(cost *best, cost c) {
   if (c.as < best->as) best->as = c.as;
 }
 
-static const BilbyBootModule *module(const BilbyBootInfo *bi, const char *name) {
-  for (uint32_t i = 0; i < bi->module_count; i++)
-    if (memcmp(bi->modules[i].name, name, strlen(name) + 1) == 0) return &bi->modules[i];
-  rt_fail("module %s missing", name);
-}
-
 static void report(const char *what, cost c, cost base, uint64_t want_modes, uint64_t want_as) {
   uint64_t modes = c.modes - base.modes, as = c.as - base.as;
   rt_printf("counters: %s: %lu mode switches, %lu address-space switches\n", what, modes, as);
@@ -64,7 +58,7 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
   report("null hypercall", null, base, 2, 0);
 
   /* IPC: the echo server is another task; give it an endpoint in slot 1. */
-  const BilbyBootModule *server = module(bi, "echo_server.elf");
+  const BilbyBootModule *server = rt_module(bi, "echo_server.elf");
   uint32_t ep = slot++;
   RT_CHECK(bilby_endpoint_create(mem, ep) == BILBY_STATUS_OK, "endpoint");
   RT_CHECK(bilby_cap_copy(ep, server->task_cap, 1, BILBY_CAP_RIGHTS_ALL, 0) == BILBY_STATUS_OK,
@@ -85,7 +79,7 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
   report("IPC call+reply between two tasks", ipc, base, 4, 2);
 
   /* Virtualized syscalls: this task handles the app's exceptions. */
-  const BilbyBootModule *app = module(bi, "vsys_app.elf");
+  const BilbyBootModule *app = rt_module(bi, "vsys_app.elf");
   uint32_t hep = slot++;
   RT_CHECK(bilby_endpoint_create(mem, hep) == BILBY_STATUS_OK, "endpoint");
   RT_CHECK(bilby_thread_configure(app->thread_cap, BILBY_THREAD_CONFIG_ITEM_HANDLER, hep, 5) ==

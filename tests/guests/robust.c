@@ -13,12 +13,6 @@
 
 static uint32_t control;
 
-static const BilbyBootModule *module(const BilbyBootInfo *bi, const char *name) {
-  for (uint32_t i = 0; i < bi->module_count; i++)
-    if (memcmp(bi->modules[i].name, name, strlen(name) + 1) == 0) return &bi->modules[i];
-  rt_fail("module %s missing", name);
-}
-
 #define EXPECT(call, status)                                                          \
   do {                                                                                \
     uint64_t got_ = (call);                                                           \
@@ -64,11 +58,11 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
 
   /* Malformed modules. */
   const BilbyBootModule *m;
-  m = module(bi, "truncated.elf");
+  m = rt_module(bi, "truncated.elf");
   RT_CHECK(m->status == BILBY_STATUS_INVALID_ARGUMENT && m->task_cap == 0, "truncated loaded");
-  m = module(bi, "wrong_machine.elf");
+  m = rt_module(bi, "wrong_machine.elf");
   RT_CHECK(m->status == BILBY_STATUS_INVALID_ARGUMENT && m->task_cap == 0, "wrong machine loaded");
-  m = module(bi, "bad_abi.elf");
+  m = rt_module(bi, "bad_abi.elf");
   RT_CHECK(m->status == BILBY_STATUS_INCOMPATIBLE_ABI && m->task_cap == 0, "bad ABI loaded");
   rt_printf("robust: malformed modules were refused\n");
 
@@ -118,7 +112,7 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
   rt_printf("robust: bad arguments return error codes\n");
 
   /* Isolation: the intruder module, handled here. */
-  const BilbyBootModule *in = module(bi, "intruder.elf");
+  const BilbyBootModule *in = rt_module(bi, "intruder.elf");
   EXPECT(bilby_memory_map(mem, bi->self_task, ROOT_ONLY_ADDRESS, 1, BILBY_RIGHT_READ |
                           BILBY_RIGHT_WRITE, 0), BILBY_STATUS_OK);
   *(volatile uint64_t *)ROOT_ONLY_ADDRESS = 0x5ec7e7;

@@ -73,3 +73,11 @@ uint32_t rt_free_memory_cap(const BilbyBootInfo *bi) {
     if (bi->memory[i].kind == BILBY_MEMORY_KIND_FREE && bi->memory[i].cap) return bi->memory[i].cap;
   return 0;
 }
+
+const BilbyBootModule *rt_module(const BilbyBootInfo *bi, const char *name) {
+  uint64_t len = strlen(name) + 1;
+  for (uint32_t i = 0; i < bi->module_count; i++)
+    if (len <= BILBY_BOOT_MODULE_NAME_LEN && memcmp(bi->modules[i].name, name, len) == 0)
+      return &bi->modules[i];
+  rt_fail("module %s missing", name);
+}

@@ -24,5 +24,7 @@ uint64_t rt_start_thread(const rt_space *s, uint32_t thread_slot, uint64_t entry
                          uint64_t stack_top, uint64_t utcb, uint64_t arg);
 /* The capability of the first free memory region. */
 uint32_t rt_free_memory_cap(const BilbyBootInfo *bi);
+/* The boot module with this file name; fails the test if there is none. */
+const BilbyBootModule *rt_module(const BilbyBootInfo *bi, const char *name);
 
 #endif
