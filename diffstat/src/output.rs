@@ -151,7 +151,7 @@ pub struct Totals {
     pub whitespace_only: u64,
     pub added_by_class: ClassCounts,
     pub removed_by_class: ClassCounts,
-    /// Lines of the new version of these files (old version for removed ones).
+    /// Lines of the new version of these files (none for removed ones).
     pub new_lines: u64,
     pub binary_files: u64,
     pub generated_files: u64,
@@ -255,8 +255,9 @@ pub fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-const FILE_HEADER: [&str; 10] = [
-    "st",
+/// The count columns of both the file rows and the totals rows; each table
+/// puts its own first column before them and its own last ones after.
+const COUNT_COLUMNS: [&str; 7] = [
     "added",
     "removed",
     "modified",
@@ -264,12 +265,33 @@ const FILE_HEADER: [&str; 10] = [
     "code+/-",
     "comment+/-",
     "blank+/-",
-    "lines",
-    "file",
 ];
 
-fn file_row(f: &FileStat) -> Vec<String> {
+fn header<'a>(first: &'a str, last: &[&'a str]) -> Vec<&'a str> {
+    std::iter::once(first)
+        .chain(COUNT_COLUMNS)
+        .chain(last.iter().copied())
+        .collect()
+}
+
+/// Cells for the [`COUNT_COLUMNS`] after `added` and `removed`.
+fn count_cells(
+    modified: u64,
+    whitespace_only: u64,
+    added: &ClassCounts,
+    removed: &ClassCounts,
+) -> [String; 5] {
     let pm = |a: u64, b: u64| format!("+{a}/-{b}");
+    [
+        modified.to_string(),
+        whitespace_only.to_string(),
+        pm(added.code, removed.code),
+        pm(added.comment, removed.comment),
+        pm(added.blank, removed.blank),
+    ]
+}
+
+fn file_row(f: &FileStat) -> Vec<String> {
     let mut st = f.status.letter().to_string();
     if let Some(s) = f.similarity {
         st = format!("R{s}");
@@ -289,48 +311,32 @@ fn file_row(f: &FileStat) -> Vec<String> {
     if f.symlink {
         name.push_str("  [symlink]");
     }
-    vec![
-        st,
-        added,
-        removed,
-        f.modified.to_string(),
-        f.whitespace_only.to_string(),
-        pm(f.added_by_class.code, f.removed_by_class.code),
-        pm(f.added_by_class.comment, f.removed_by_class.comment),
-        pm(f.added_by_class.blank, f.removed_by_class.blank),
-        f.new_lines.total().to_string(),
-        name,
-    ]
+    let mut row = vec![st, added, removed];
+    row.extend(count_cells(
+        f.modified,
+        f.whitespace_only,
+        &f.added_by_class,
+        &f.removed_by_class,
+    ));
+    row.extend([f.new_lines.total().to_string(), name]);
+    row
 }
 
 fn totals_row(name: &str, t: &Totals) -> Vec<String> {
-    vec![
+    let mut row = vec![
         t.files.to_string(),
         t.added.to_string(),
         t.removed.to_string(),
-        t.modified.to_string(),
-        t.whitespace_only.to_string(),
-        format!("+{}/-{}", t.added_by_class.code, t.removed_by_class.code),
-        format!(
-            "+{}/-{}",
-            t.added_by_class.comment, t.removed_by_class.comment
-        ),
-        format!("+{}/-{}", t.added_by_class.blank, t.removed_by_class.blank),
-        name.to_string(),
-    ]
+    ];
+    row.extend(count_cells(
+        t.modified,
+        t.whitespace_only,
+        &t.added_by_class,
+        &t.removed_by_class,
+    ));
+    row.push(name.to_string());
+    row
 }
-
-const TOTALS_HEADER: [&str; 9] = [
-    "files",
-    "added",
-    "removed",
-    "modified",
-    "ws-only",
-    "code+/-",
-    "comment+/-",
-    "blank+/-",
-    "",
-];
 
 /// The default human report.
 pub fn write_table(w: &mut dyn Write, cmp: &Comparison, list_files: bool) -> io::Result<()> {
@@ -360,25 +366,26 @@ pub fn write_table(w: &mut dyn Write, cmp: &Comparison, list_files: bool) -> io:
                 r
             })
             .collect();
-        w.write_all(render_table(&FILE_HEADER, &rows).as_bytes())?;
+        w.write_all(render_table(&header("st", &["lines", "file"]), &rows).as_bytes())?;
         writeln!(w)?;
     }
     let (text, bin, generated) = totals(&cmp.files);
     let (areas, dirs) = by_area(&cmp.files);
+    let totals_header = header("files", &[""]);
     let mut rows = vec![totals_row("text files (hand-written)", &text)];
     rows.push(totals_row("generated files (kept apart)", &generated));
     rows.push(totals_row("binary files (kept apart)", &bin));
     writeln!(w, "summary:")?;
-    w.write_all(render_table(&TOTALS_HEADER, &rows).as_bytes())?;
+    w.write_all(render_table(&totals_header, &rows).as_bytes())?;
     if areas.len() > 1 || areas.keys().any(|k| k != "shared") {
         writeln!(w, "\nby area (text files):")?;
         let rows: Vec<Vec<String>> = areas.iter().map(|(k, t)| totals_row(k, t)).collect();
-        w.write_all(render_table(&TOTALS_HEADER, &rows).as_bytes())?;
+        w.write_all(render_table(&totals_header, &rows).as_bytes())?;
     }
     if dirs.len() > 1 {
         writeln!(w, "\nby directory (text files):")?;
         let rows: Vec<Vec<String>> = dirs.iter().map(|(k, t)| totals_row(k, t)).collect();
-        w.write_all(render_table(&TOTALS_HEADER, &rows).as_bytes())?;
+        w.write_all(render_table(&totals_header, &rows).as_bytes())?;
     }
     let list = |w: &mut dyn Write, title: &str, pick: &dyn Fn(&FileStat) -> Option<String>| {
         let items: Vec<String> = cmp.files.iter().filter_map(pick).collect();
