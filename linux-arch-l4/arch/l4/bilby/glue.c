@@ -24,6 +24,7 @@ volatile unsigned long bilby_irq_pending;
 static const BilbyBootInfo *boot;
 static uint32_t control_cap;
 static uint32_t memory_cap;
+static uint64_t memory_size;	/* of memory_cap's region */
 static uint32_t next_slot;
 static uint32_t irq_endpoint;
 static uint32_t wake_endpoint;
@@ -51,14 +52,13 @@ unsigned long bilby_glue_init(void *boot_info)
 	control_cap = bi->control_cap;
 	next_slot = bi->first_free_slot;
 	/* Linux's memory and kernel objects come from the largest free pool. */
-	uint64_t largest = 0;
-
 	for (uint32_t i = 0; i < bi->memory_region_count && i < BILBY_BOOT_MAX_MEMORY_REGIONS; i++) {
 		const BilbyMemoryRegion *m = &bi->memory[i];
 
-		if (m->kind == BILBY_MEMORY_KIND_FREE && m->cap != BILBY_CAP_NULL && m->size > largest) {
+		if (m->kind == BILBY_MEMORY_KIND_FREE && m->cap != BILBY_CAP_NULL &&
+		    m->size > memory_size) {
 			memory_cap = m->cap;
-			largest = m->size;
+			memory_size = m->size;
 		}
 	}
 	return BILBY_STATUS_OK;
@@ -87,17 +87,10 @@ unsigned long bilby_kernel_abi_version(void)
 unsigned long bilby_memory_grant(unsigned long vaddr, unsigned long max_bytes,
 				 unsigned long *granted)
 {
-	uint64_t size = 0;
-
 	*granted = 0;
 	if (memory_cap == BILBY_CAP_NULL)
 		return BILBY_STATUS_INVALID_CAPABILITY;
-	for (uint32_t i = 0; i < boot->memory_region_count && i < BILBY_BOOT_MAX_MEMORY_REGIONS; i++)
-		if (boot->memory[i].cap == memory_cap)
-			size = boot->memory[i].size;
-	if (size > max_bytes)
-		size = max_bytes;
-	uint64_t pages = size / BILBY_PAGE_SIZE;
+	uint64_t pages = (memory_size < max_bytes ? memory_size : max_bytes) / BILBY_PAGE_SIZE;
 	if (pages == 0)
 		return BILBY_STATUS_OUT_OF_MEMORY;
 	/* The pool also paid for this task's image and stack: if it cannot
