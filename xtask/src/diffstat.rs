@@ -259,21 +259,17 @@ struct Config {
     lines_differing_from_git_minimal: Option<usize>,
 }
 
+/// Field by field medians (every sample has the same, expected, exit code).
 fn median(samples: &[Sample]) -> Option<Sample> {
-    let mut s = samples.to_vec();
-    s.sort_by(|a, b| a.wall_s.total_cmp(&b.wall_s));
-    let m = *s.get(s.len() / 2)?;
     let mid = |f: fn(&Sample) -> f64| {
-        let mut v: Vec<f64> = samples.iter().map(f).collect();
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
+        crate::bench::parse::median(&samples.iter().map(f).collect::<Vec<_>>())
     };
     Some(Sample {
-        wall_s: m.wall_s,
-        user_s: mid(|s| s.user_s),
-        sys_s: mid(|s| s.sys_s),
-        max_rss_mib: mid(|s| s.max_rss_mib),
-        exit: m.exit,
+        wall_s: mid(|s| s.wall_s)?,
+        user_s: mid(|s| s.user_s)?,
+        sys_s: mid(|s| s.sys_s)?,
+        max_rss_mib: mid(|s| s.max_rss_mib)?,
+        exit: samples.first()?.exit,
     })
 }
 
@@ -296,6 +292,102 @@ fn command_output(cmd: &mut Command) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// One benchmarked command: git or bilby-diffstat with `args` before the
+/// two trees. The report shows the command it runs, from the same list.
+struct Bench {
+    name: &'static str,
+    git: bool,
+    args: &'static [&'static str],
+    /// Its numstat lines pair up with `git --minimal --no-renames`'s (no
+    /// renames pairing files differently).
+    comparable: bool,
+}
+
+/// Indices into [`BENCHES`] that the summary compares.
+const GIT_DEFAULT: usize = 0;
+const GIT_MINIMAL: usize = 1;
+const EXACT: usize = 2;
+const RENAMES: usize = 3;
+
+const BENCHES: [Bench; 6] = [
+    Bench {
+        name: "git (default Myers)",
+        git: true,
+        args: &[],
+        comparable: false,
+    },
+    Bench {
+        name: "git --minimal --no-renames",
+        git: true,
+        args: &["--minimal", "--no-renames"],
+        comparable: true,
+    },
+    Bench {
+        name: "bilby-diffstat --minimal --no-renames (exact)",
+        git: false,
+        args: &["--minimal", "--no-renames"],
+        comparable: true,
+    },
+    Bench {
+        name: "bilby-diffstat --minimal (renames on, no limit)",
+        git: false,
+        args: &["--minimal"],
+        comparable: false,
+    },
+    Bench {
+        name: "bilby-diffstat --algorithm histogram --no-renames (imara-diff)",
+        git: false,
+        args: &["--algorithm", "histogram", "--no-renames"],
+        comparable: true,
+    },
+    Bench {
+        name: "bilby-diffstat --algorithm myers --no-renames (imara-diff)",
+        git: false,
+        args: &["--algorithm", "myers", "--no-renames"],
+        comparable: true,
+    },
+];
+
+impl Bench {
+    /// git exits 1 when the trees differ; bilby-diffstat exits 0.
+    fn expect_exit(&self) -> i32 {
+        i32::from(self.git)
+    }
+
+    fn argv(&self) -> Vec<&'static str> {
+        let (a, b) = (TREES[0].2, TREES[1].2);
+        let head: &[&str] = if self.git {
+            &["diff", "--no-index", "--numstat"]
+        } else {
+            &["--quiet", "--numstat"]
+        };
+        [head, self.args, &[a, b]].concat()
+    }
+
+    /// The command, to run in the trees' directory `dir`.
+    fn command(&self, dir: &Path, bin: &Path) -> Command {
+        let mut c = if self.git {
+            git_cmd(dir)
+        } else {
+            let mut c = Command::new(bin);
+            c.current_dir(dir);
+            c
+        };
+        c.args(self.argv());
+        c
+    }
+
+    /// The command as the report shows it.
+    fn shown(&self, bin: &Path) -> String {
+        let prog = if self.git {
+            "git".to_string()
+        } else {
+            bin.display().to_string()
+        };
+        format!("{prog} {}", self.argv().join(" "))
+    }
+}
+
 /// `cargo xtask bench diffstat [--runs N]`.
 pub fn bench(args: &[String]) -> Result<()> {
     let runs: usize = match args.iter().position(|a| a == "--runs") {
@@ -311,76 +403,13 @@ pub fn bench(args: &[String]) -> Result<()> {
     let (a, b) = (TREES[0].2, TREES[1].2);
     let scratch = util::root().join("target/diffstat-bench");
     std::fs::create_dir_all(&scratch)?;
-    let bin_s = bin.display().to_string();
-    type Make = Box<dyn Fn() -> Command>;
-    let dir2 = dir.clone();
-    let git = move |extra: &'static [&'static str]| -> Make {
-        let dir = dir2.clone();
-        Box::new(move || {
-            let mut c = git_cmd(&dir);
-            c.args(["diff", "--no-index", "--numstat"])
-                .args(extra)
-                .args([a, b]);
-            c
-        })
-    };
-    let dir3 = dir.clone();
-    let ours = move |extra: &'static [&'static str]| -> Make {
-        let (dir, bin) = (dir3.clone(), bin.clone());
-        Box::new(move || {
-            let mut c = Command::new(&bin);
-            c.current_dir(&dir)
-                .args(["--quiet", "--numstat"])
-                .args(extra)
-                .args([a, b]);
-            c
-        })
-    };
-    let configs: Vec<(&str, String, i32, Make)> = vec![
-        (
-            "git (default Myers)",
-            format!("git diff --no-index --numstat {a} {b}"),
-            1,
-            git(&[]),
-        ),
-        (
-            "git --minimal --no-renames",
-            format!("git diff --no-index --numstat --minimal --no-renames {a} {b}"),
-            1,
-            git(&["--minimal", "--no-renames"]),
-        ),
-        (
-            "bilby-diffstat --minimal --no-renames (exact)",
-            format!("{bin_s} --numstat --minimal --no-renames {a} {b}"),
-            0,
-            ours(&["--minimal", "--no-renames"]),
-        ),
-        (
-            "bilby-diffstat --minimal (renames on, no limit)",
-            format!("{bin_s} --numstat --minimal {a} {b}"),
-            0,
-            ours(&["--minimal"]),
-        ),
-        (
-            "bilby-diffstat --algorithm histogram --no-renames (imara-diff)",
-            format!("{bin_s} --numstat --algorithm histogram --no-renames {a} {b}"),
-            0,
-            ours(&["--algorithm", "histogram", "--no-renames"]),
-        ),
-        (
-            "bilby-diffstat --algorithm myers --no-renames (imara-diff)",
-            format!("{bin_s} --numstat --algorithm myers --no-renames {a} {b}"),
-            0,
-            ours(&["--algorithm", "myers", "--no-renames"]),
-        ),
-    ];
     let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let mut results: Vec<Config> = configs
+    let mut results: Vec<Config> = BENCHES
         .iter()
-        .map(|(name, command, expect, _)| Config {
-            name: name.to_string(),
-            command: command.clone(),
-            expect_exit: *expect,
+        .map(|c| Config {
+            name: c.name.to_string(),
+            command: c.shown(&bin),
+            expect_exit: c.expect_exit(),
             samples: Vec::new(),
             median: None,
             output_lines: 0,
@@ -389,39 +418,37 @@ pub fn bench(args: &[String]) -> Result<()> {
         .collect();
     // One warm-up round (page cache), then `runs` rounds, tools interleaved
     // so that load from elsewhere hits both alike.
+    let out_file = |k: usize| scratch.join(format!("out-{k}.txt"));
     for round in 0..=runs {
-        for (k, (name, _, expect, make)) in configs.iter().enumerate() {
-            let out = scratch.join(format!("out-{k}.txt"));
-            let s = measure(&mut make(), &out)?;
-            if s.exit != *expect {
-                bail!("{name}: exit {} (expected {expect})", s.exit);
+        for (k, c) in BENCHES.iter().enumerate() {
+            let s = measure(&mut c.command(&dir, &bin), &out_file(k))?;
+            if s.exit != c.expect_exit() {
+                bail!("{}: exit {} (expected {})", c.name, s.exit, c.expect_exit());
             }
             eprintln!(
-                "xtask: bench diffstat round {round}: {name}: wall {:.2}s user {:.2}s sys {:.2}s rss {:.0} MiB",
-                s.wall_s, s.user_s, s.sys_s, s.max_rss_mib
+                "xtask: bench diffstat round {round}: {}: wall {:.2}s user {:.2}s sys {:.2}s rss {:.0} MiB",
+                c.name, s.wall_s, s.user_s, s.sys_s, s.max_rss_mib
             );
             if round > 0 {
                 results[k].samples.push(s);
             }
-            results[k].output_lines = std::fs::read(&out)?.iter().filter(|&&c| c == b'\n').count();
         }
     }
-    let reference = std::fs::read(scratch.join("out-1.txt"))?;
-    for (k, r) in results.iter_mut().enumerate() {
+    let reference = std::fs::read(out_file(GIT_MINIMAL))?;
+    let reference: Vec<&[u8]> = reference.split(|&c| c == b'\n').collect();
+    for (k, (r, c)) in results.iter_mut().zip(&BENCHES).enumerate() {
         r.median = median(&r.samples);
-        let out = std::fs::read(scratch.join(format!("out-{k}.txt")))?;
-        let (x, y): (Vec<&[u8]>, Vec<&[u8]>) = (
-            out.split(|&c| c == b'\n').collect(),
-            reference.split(|&c| c == b'\n').collect(),
-        );
-        if x.len() == y.len() && !r.name.contains("renames on") && !r.name.contains("default Myers")
-        {
+        let out = std::fs::read(out_file(k))?;
+        let lines: Vec<&[u8]> = out.split(|&c| c == b'\n').collect();
+        // `split` yields one piece more than there are newlines.
+        r.output_lines = lines.len() - 1;
+        if c.comparable && lines.len() == reference.len() {
             r.lines_differing_from_git_minimal =
-                Some(x.iter().zip(&y).filter(|(p, q)| p != q).count());
+                Some(lines.iter().zip(&reference).filter(|(p, q)| p != q).count());
         }
     }
-    let exact_same =
-        std::fs::read(scratch.join("out-1.txt"))? == std::fs::read(scratch.join("out-2.txt"))?;
+    // Same number of lines, none differing: the same bytes.
+    let exact_same = results[EXACT].lines_differing_from_git_minimal == Some(0);
     let load_after = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let machine = serde_json::json!({
         "nproc": command_output(&mut Command::new("nproc")),
@@ -439,32 +466,14 @@ pub fn bench(args: &[String]) -> Result<()> {
     let previous: Option<serde_json::Value> = std::fs::read(out_dir.join("REPORT.json"))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
-    let mut history: Vec<serde_json::Value> = match &previous {
-        Some(p) if p["history"].is_array() => p["history"].as_array().cloned().unwrap_or_default(),
-        // A report from before the history was kept: carry its medians over.
-        Some(p) => {
-            let m = |i: usize, k: &str| p["configs"][i]["median"][k].as_f64();
-            let cpu = |i: usize| Some(m(i, "user_s")? + m(i, "sys_s")?);
-            match (
-                m(0, "wall_s"),
-                cpu(0),
-                m(2, "wall_s"),
-                cpu(2),
-                m(3, "wall_s"),
-            ) {
-                (Some(gw), Some(gc), Some(ow), Some(oc), Some(rw)) => vec![serde_json::json!({
-                    "date": "earlier run",
-                    "loadavg_before": p["machine"]["loadavg_before"],
-                    "git_wall_s": gw, "git_cpu_s": gc,
-                    "exact_wall_s": ow, "exact_cpu_s": oc, "renames_wall_s": rw,
-                })],
-                _ => Vec::new(),
-            }
-        }
-        None => Vec::new(),
-    };
+    let mut history: Vec<serde_json::Value> = previous
+        .as_ref()
+        .and_then(|p| p["history"].as_array().cloned())
+        .unwrap_or_default();
     let summary = |i: usize| results[i].median.map(|m| (m.wall_s, m.user_s + m.sys_s));
-    if let (Some((gw, gc)), Some((ow, oc)), Some((rw, _))) = (summary(0), summary(2), summary(3)) {
+    if let (Some((gw, gc)), Some((ow, oc)), Some((rw, _))) =
+        (summary(GIT_DEFAULT), summary(EXACT), summary(RENAMES))
+    {
         history.push(serde_json::json!({
             "date": command_output(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"])),
             "loadavg_before": load_before.trim(),
@@ -539,7 +548,9 @@ fn render_bench(json: &serde_json::Value, results: &[Config], runs: usize) -> St
         }
     }
     s.push('\n');
-    if let (Some(g), Some(gm), Some(o), Some(or)) = (med(0), med(1), med(2), med(3)) {
+    if let (Some(g), Some(gm), Some(o), Some(or)) =
+        (med(GIT_DEFAULT), med(GIT_MINIMAL), med(EXACT), med(RENAMES))
+    {
         let ratio = o.wall_s / g.wall_s;
         s.push_str(&format!(
             "Exact mode vs git's default: **{:.2}×** git's wall time (target ≤ 0.30×: {}); \

@@ -19,7 +19,7 @@ mod bilby;
 mod budget;
 mod guest;
 mod native;
-mod parse;
+pub(crate) mod parse;
 mod proc;
 mod report;
 mod uml;
@@ -121,10 +121,15 @@ pub fn kernel_bench(args: &[String]) -> Result<()> {
         },
     };
 
-    let uml_result = measure_uml(&bin, &work, &run);
-    let uml_path_result = match &uml_result {
-        Ok(_) => measure_uml_path_length(&bin, &work, &run, getpid),
-        Err(_) => Err(anyhow::anyhow!("not measured: the UML build or run failed")),
+    // Built once (and cached in `work`) for both UML measurements.
+    let uml_build = uml::build(&work);
+    let uml_result = match &uml_build {
+        Ok(u) => measure_uml(&bin, u, &run),
+        Err(e) => Err(anyhow::anyhow!("building UML: {e:#}")),
+    };
+    let uml_path_result = match (&uml_build, &uml_result) {
+        (Ok(u), Ok(_)) => measure_uml_path_length(&bin, u, &run, getpid),
+        _ => Err(anyhow::anyhow!("not measured: the UML build or run failed")),
     };
     let (path_length_status, path_length) = match &uml_path_result {
         Ok(p) => ("measured".to_string(), Some(p.clone())),
@@ -225,10 +230,9 @@ fn path_length(name: &str, description: &str, o: &OpResult, loop_min: f64) -> re
     }
 }
 
-/// Builds UML (cached in `work`), then runs the benchmark under UML and on
-/// the host, with this run's files in `run`.
-fn measure_uml(bin: &Path, work: &Path, run: &Path) -> Result<report::UmlAnchor> {
-    let uml = uml::build(work)?;
+/// Runs the benchmark under UML and on the host, with this run's files in
+/// `run`.
+fn measure_uml(bin: &Path, uml: &uml::Uml, run: &Path) -> Result<report::UmlAnchor> {
     let root = uml::hostfs_root(run, bin)?;
     let mut uml_runs = Vec::new();
     let mut host_runs = Vec::new();
@@ -236,7 +240,7 @@ fn measure_uml(bin: &Path, work: &Path, run: &Path) -> Result<report::UmlAnchor>
     // Interleaved, so a change in the machine's load hits both sides alike.
     for i in 0..UML_RUNS {
         eprintln!("xtask: bench: UML and host, run {}/{UML_RUNS}", i + 1);
-        let u = uml::run_uml(&uml, &root, run)?;
+        let u = uml::run_uml(uml, &root, run)?;
         command = u.command;
         uml_runs.push(u.run);
         host_runs.push(uml::run_host(bin)?);
@@ -255,15 +259,14 @@ fn measure_uml(bin: &Path, work: &Path, run: &Path) -> Result<report::UmlAnchor>
     })
 }
 
-/// UML's path lengths: UML (built by `measure_uml`) inside Debian's kernel
-/// under TCG icount, the benchmark as its init.
+/// UML's path lengths: UML inside Debian's kernel under TCG icount, the
+/// benchmark as its init.
 fn measure_uml_path_length(
     bin: &Path,
-    work: &Path,
+    uml: &uml::Uml,
     run: &Path,
     native_getpid: f64,
 ) -> Result<report::UmlPathLength> {
-    let uml = uml::build(work)?;
     let init = guest::build_static(run, guest::UML_INIT_SOURCE)?;
     let initrd = run.join("uml-initramfs.cpio");
     guest::uml_initramfs(&init, &uml.binary, bin, &initrd)?;
