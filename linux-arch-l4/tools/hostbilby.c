@@ -51,6 +51,14 @@ enum { SLOT_TASK = 1, SLOT_THREAD = 2, SLOT_CONTROL = 3, SLOT_MEMORY = 4, SLOT_F
 /* Length of the `syscall` instruction (0f 05) a stopped thread is past. */
 #define SYSCALL_INSN_LEN 2
 
+/*
+ * The rflags a thread may set (CF PF AF ZF SF DF OF) and those always set
+ * (IF, bit 1). Bilby also lets TF through; here it would stop the thread
+ * with a SIGTRAP the tracer takes for a crash.
+ */
+#define USER_RFLAGS_MASK 0xcd5
+#define USER_RFLAGS_FIXED 0x202
+
 #define MAX_THREADS 8
 #define NO_ENDPOINT 0xffffffffu
 
@@ -300,33 +308,6 @@ static void fire_timer(void)
 	resume(rcv->tid);
 }
 
-static void start_thread(struct thread *caller, struct user_regs_struct *cr, struct thread *t)
-{
-	const unsigned long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
-				    CLONE_THREAD | CLONE_SYSVSEM;
-	const BilbyUserRegisters *s = &t->start_regs;
-	struct user_regs_struct r;
-	pid_t tid = 0;
-	long rc;
-
-	set_regs(caller->tid, cr);
-	rc = inject(caller->tid, cr->rip - SYSCALL_INSN_LEN, SYS_clone, flags, s->rsp, 0, 0, 0, 0, &tid);
-	get_regs(caller->tid, cr);
-	if (rc <= 0 || tid <= 0)
-		die(EXIT_CRASH, "starting a thread failed: clone returned %ld", rc);
-	wait_for(tid);
-	get_regs(tid, &r);
-	r.rax = s->rax; r.rbx = s->rbx; r.rcx = s->rcx; r.rdx = s->rdx;
-	r.rsi = s->rsi; r.rdi = s->rdi; r.rbp = s->rbp; r.r8 = s->r8;
-	r.r9 = s->r9; r.r10 = s->r10; r.r11 = s->r11; r.r12 = s->r12;
-	r.r13 = s->r13; r.r14 = s->r14; r.r15 = s->r15;
-	r.rip = s->rip; r.rsp = s->rsp; r.eflags = 0x202;
-	r.fs_base = s->fs_base; r.gs_base = s->gs_base;
-	set_regs(tid, &r);
-	t->tid = tid;
-	resume(tid);
-}
-
 static void to_bilby(const struct user_regs_struct *r, BilbyUserRegisters *b)
 {
 	b->rax = r->rax; b->rbx = r->rbx; b->rcx = r->rcx; b->rdx = r->rdx;
@@ -342,8 +323,31 @@ static void from_bilby(const BilbyUserRegisters *b, struct user_regs_struct *r)
 	r->rsi = b->rsi; r->rdi = b->rdi; r->rbp = b->rbp; r->r8 = b->r8;
 	r->r9 = b->r9; r->r10 = b->r10; r->r11 = b->r11; r->r12 = b->r12;
 	r->r13 = b->r13; r->r14 = b->r14; r->r15 = b->r15; r->rip = b->rip;
-	r->rsp = b->rsp; r->eflags = (b->rflags & 0xcd5) | 0x202;
+	r->rsp = b->rsp; r->eflags = (b->rflags & USER_RFLAGS_MASK) | USER_RFLAGS_FIXED;
 	r->fs_base = b->fs_base; r->gs_base = b->gs_base;
+}
+
+static void start_thread(struct thread *caller, struct user_regs_struct *cr, struct thread *t)
+{
+	const unsigned long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+				    CLONE_THREAD | CLONE_SYSVSEM;
+	const BilbyUserRegisters *s = &t->start_regs;
+	struct user_regs_struct r;
+	pid_t tid = 0;
+	long rc;
+
+	set_regs(caller->tid, cr);
+	rc = inject(caller->tid, cr->rip - SYSCALL_INSN_LEN, SYS_clone, flags, s->rsp, 0, 0, 0, 0,
+		    &tid);
+	get_regs(caller->tid, cr);
+	if (rc <= 0 || tid <= 0)
+		die(EXIT_CRASH, "starting a thread failed: clone returned %ld", rc);
+	wait_for(tid);
+	get_regs(tid, &r);
+	from_bilby(s, &r);
+	set_regs(tid, &r);
+	t->tid = tid;
+	resume(tid);
 }
 
 static int hypercall(struct thread *t, struct user_regs_struct *r);
