@@ -109,6 +109,36 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
   EXPECT(bilby_debug_shutdown(control, 200), BILBY_STATUS_INVALID_ARGUMENT);
   EXPECT(bilby_cap_copy(slot + 5, bi->self_task, slot + 6, 3, 0), BILBY_STATUS_INVALID_CAPABILITY);
   EXPECT(bilby_unmap_pages(bi->self_task, 0x123, 1), BILBY_STATUS_UNALIGNED);
+  /* The hypercalls not covered above, each with a bad argument. */
+  EXPECT(bilby_hypercall(999, 0, 0, 0, 0, 0, 0).status, BILBY_STATUS_INVALID_HYPERCALL);
+  EXPECT(bilby_hypercall(BILBY_HYPERCALL_DEBUG_PUTC, control, 0x100, 0, 0, 0, 0).status,
+         BILBY_STATUS_INVALID_ARGUMENT);
+  EXPECT(bilby_debug_putc(ep, 'x'), BILBY_STATUS_WRONG_CAPABILITY_KIND);
+  EXPECT(bilby_ipc_recv(control, &msg), BILBY_STATUS_WRONG_CAPABILITY_KIND);
+  EXPECT(bilby_ipc_reply_recv(0, &msg), BILBY_STATUS_INVALID_CAPABILITY);
+  EXPECT(bilby_thread_create(mem, bi->self_task, slot, 0x10000123), BILBY_STATUS_UNALIGNED);
+  EXPECT(bilby_thread_create(mem, bi->self_task, slot, 0xffff800000000000ull),
+         BILBY_STATUS_INVALID_ADDRESS);
+  EXPECT(bilby_thread_suspend(ep), BILBY_STATUS_WRONG_CAPABILITY_KIND);
+  EXPECT(bilby_task_create(control, slot), BILBY_STATUS_WRONG_CAPABILITY_KIND);
+  EXPECT(bilby_task_destroy(4096), BILBY_STATUS_INVALID_CAPABILITY);
+  EXPECT(bilby_map_pages(bi->self_task, 0x400000, 0x400000, 1, BILBY_RIGHT_READ),
+         BILBY_STATUS_INVALID_ARGUMENT);
+  EXPECT(bilby_map_pages(bi->self_task, 0xffffffff80100000ull, 0x3f000000, 1, BILBY_RIGHT_READ),
+         BILBY_STATUS_INVALID_ADDRESS);
+  EXPECT(bilby_grant_pages(bi->self_task, 0x3f000000, 0x3f100000, 1, BILBY_RIGHT_READ),
+         BILBY_STATUS_INVALID_ADDRESS);
+  EXPECT(bilby_grant_pages(bi->self_task, 0x400000, 0x3f000000, 1, BILBY_RIGHT_READ | 8),
+         BILBY_STATUS_INVALID_ARGUMENT);
+  EXPECT(bilby_irq_attach(bi->irq_cap_base + 0, ep, 0), BILBY_STATUS_INVALID_ARGUMENT);
+  EXPECT(bilby_irq_attach(bi->irq_cap_base + 2, ep, 0), BILBY_STATUS_INVALID_ARGUMENT);
+  EXPECT(bilby_irq_attach(ep, ep, 0), BILBY_STATUS_WRONG_CAPABILITY_KIND);
+  EXPECT(bilby_irq_ack(bi->irq_cap_base + 5), BILBY_STATUS_INVALID_STATE);
+  EXPECT(bilby_timer_set(control, ep, 1000000, 2, 0, 0), BILBY_STATUS_INVALID_ARGUMENT);
+  BilbyCounters counters;
+  EXPECT(bilby_counters_read(ep, &counters), BILBY_STATUS_WRONG_CAPABILITY_KIND);
+  EXPECT(bilby_cap_delete(bi->self_task, 0), BILBY_STATUS_INVALID_CAPABILITY);
+  EXPECT(bilby_cap_delete(bi->self_task, slot + 7), BILBY_STATUS_INVALID_CAPABILITY);
   rt_printf("robust: bad arguments return error codes\n");
 
   /* Isolation: the intruder module, handled here. */
