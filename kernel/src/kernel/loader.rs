@@ -131,7 +131,16 @@ pub fn boot(k: &mut Kernel, start_info_pa: u64) -> ! {
                 core::str::from_utf8(f.name).unwrap_or("?")
             ),
             Err(e) => {
-                kprintln!("boot bundle is malformed: {e:?}");
+                let (what, at) = match e {
+                    bundle::BundleError::BadHeader(at) => ("bad header", at),
+                    bundle::BundleError::BadField(at) => ("bad header field", at),
+                    bundle::BundleError::Truncated(at) => ("truncated entry", at),
+                };
+                kprintln!(
+                    "boot bundle is malformed: {} at byte {}",
+                    what,
+                    Dec(at as u64)
+                );
                 arch::io::debug_exit(EXIT_BAD_ROOT);
             }
         }
@@ -292,6 +301,8 @@ pub enum LoadError {
     Kernel(Status),
 }
 
+/// Numbers go through `Dec` and `Hex`: `core` formats them with SSE (see
+/// `console::Dec`).
 fn report_refusal(name: &[u8], e: &LoadError) {
     let name = core::str::from_utf8(name).unwrap_or("?");
     match e {
@@ -314,7 +325,21 @@ fn report_refusal(name: &[u8], e: &LoadError) {
         LoadError::Elf(ElfError::BadNote) => {
             kprintln!("module {name} refused: malformed Bilby ABI note")
         }
-        LoadError::Elf(other) => kprintln!("module {name} refused: {other:?}"),
+        LoadError::Elf(ElfError::NotExecutable(t)) => {
+            kprintln!("module {name} refused: ELF type {} is not a static executable", Dec(u64::from(*t)))
+        }
+        LoadError::Elf(ElfError::BadSegmentCount) => kprintln!(
+            "module {name} refused: no loadable segment, or more than {}",
+            Dec(elf::MAX_SEGMENTS as u64)
+        ),
+        LoadError::Elf(ElfError::BadSegment(va)) => kprintln!(
+            "module {name} refused: the segment at {} lies outside user space or the file",
+            Hex(*va)
+        ),
+        LoadError::Elf(ElfError::BadEntry(entry)) => kprintln!(
+            "module {name} refused: entry point {} is in no executable segment",
+            Hex(*entry)
+        ),
         LoadError::Kernel(s) => kprintln!("module {name} refused: out of kernel resources ({s:?})"),
     }
 }
