@@ -54,16 +54,21 @@ pub fn boot(k: &mut Kernel, start_info_pa: u64) -> ! {
     let f = k.features;
     kprintln!(
         "cpu: nx {} smep {} smap {} pcid {}",
-        f.nx as u8,
-        f.smep as u8,
-        f.smap as u8,
-        f.pcid as u8
+        Dec(u64::from(f.nx)),
+        Dec(u64::from(f.smep)),
+        Dec(u64::from(f.smap)),
+        Dec(u64::from(f.pcid))
     );
     let si = match pvh::parse_start_info(arch::phys::slice(
         start_info_pa,
         pvh::START_INFO_SIZE as u64,
     )) {
         Ok(si) => si,
+        Err(pvh::StartInfoError::BadMagic(m)) => panic!(
+            "bad PVH start info at {}: magic {}",
+            Hex(start_info_pa),
+            Hex(u64::from(m))
+        ),
         Err(e) => panic!("bad PVH start info at {}: {e:?}", Hex(start_info_pa)),
     };
     let bundle_range = (si.nr_modules > 0).then(|| {
