@@ -68,6 +68,12 @@ pub fn kvm_is_pvm() -> bool {
     Path::new("/sys/module/kvm_pvm").exists()
 }
 
+/// Whether KVM opens and can run Bilby's user mode (it is not PVM): where
+/// `run` and the benchmark's timed runs use KVM.
+pub fn kvm_runs_user_mode() -> bool {
+    kvm_available() && !kvm_is_pvm()
+}
+
 /// The accelerators to test with: TCG always, KVM where it opens. Under
 /// PVM only the scenarios that never enter user mode run on KVM.
 pub fn test_accels() -> Vec<Accel> {
@@ -565,7 +571,7 @@ pub fn run_command(args: &[String]) -> Result<()> {
     }
     let mut root_task: Option<PathBuf> = None;
     let mut modules = Vec::new();
-    let mut accel = if kvm_available() && !kvm_is_pvm() {
+    let mut accel = if kvm_runs_user_mode() {
         Accel::Kvm
     } else {
         Accel::Tcg

@@ -288,8 +288,7 @@ pub fn why_no_kvm() -> &'static str {
 /// [`crate::kernel::TCG_CPU`] and, where KVM runs Bilby's user mode, under KVM.
 pub fn measure(work: &std::path::Path) -> Result<Figures> {
     use crate::kernel::{self, Accel, BootOptions};
-    // kvm_pvm boots Bilby but cannot run its user-mode syscalls (kernel.rs).
-    let kvm = kernel::kvm_available() && !kernel::kvm_is_pvm();
+    let kvm = kernel::kvm_runs_user_mode();
     let boot = |root: &std::path::Path, modules: &[std::path::PathBuf], p: Platform| {
         let mut opts = BootOptions::new(match p {
             Platform::TcgIcount => Accel::Tcg,
