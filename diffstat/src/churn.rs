@@ -84,14 +84,16 @@ pub fn series(
     trees: &[Tree],
     ports: &[PortSpec],
     opts: &Options,
-    mut progress: impl FnMut(usize, usize),
+    progress: Option<&indicatif::ProgressBar>,
 ) -> Result<Vec<Step>> {
     let mut steps = Vec::new();
     let mut opts = opts.clone();
     opts.ports = ports.to_vec();
     for (i, w) in trees.windows(2).enumerate() {
-        progress(i, trees.len() - 1);
-        let cmp = compare(&w[0], &w[1], &opts, None)?;
+        if let Some(p) = progress {
+            p.set_message(format!("(step {} of {})", i + 1, trees.len() - 1));
+        }
+        let cmp = compare(&w[0], &w[1], &opts, progress)?;
         let reports = ports
             .iter()
             .map(|spec| analyze(&cmp, spec, &w[0], &w[1], false))

@@ -215,6 +215,7 @@ pub fn compare(
     let pairs = pair_up(&oe, &ne, revisions, &mut skipped);
     if let Some(p) = progress {
         p.set_length(pairs.len() as u64);
+        p.set_position(0);
     }
     let done = AtomicU64::new(0);
     let results: Vec<Result<Option<FileStat>>> = pairs

@@ -124,7 +124,7 @@ fn progress(quiet: bool) -> Option<indicatif::ProgressBar> {
     let bar =
         indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::hidden());
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {elapsed}")
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {msg} {elapsed}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let shown = bar.clone();
@@ -195,12 +195,7 @@ fn run(cli: &Cli) -> Result<()> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     if cli.series {
         let bar = progress(cli.quiet);
-        let steps = churn::series(&trees, &ports, &opts, |i, n| {
-            if let Some(b) = &bar {
-                b.set_length(n as u64);
-                b.set_position(i as u64);
-            }
-        })?;
+        let steps = churn::series(&trees, &ports, &opts, bar.as_ref())?;
         if let Some(b) = &bar {
             b.finish_and_clear();
         }
