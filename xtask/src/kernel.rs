@@ -200,6 +200,8 @@ fn kernel_cargo(command: &str) -> Result<()> {
             // #116344); the warning is expected and harmless, because the
             // kernel has no floating point. The target that avoids it,
             // x86_64-unknown-none, cannot be installed on these machines.
+            // The precompiled `core` still has SSE (its integer formatting),
+            // so kernel messages print numbers with console::Dec/Hex.
             "-C relocation-model=static -C code-model=kernel -C no-redzone=yes \
              -C target-feature=-sse,-sse2",
         )
