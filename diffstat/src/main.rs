@@ -221,8 +221,8 @@ fn run(cli: &Cli) -> Result<()> {
     }
     if cli.numstat {
         // numstat lines stay byte-compatible with git's, so the algorithm
-        // goes to a terminal's stderr instead of into the report.
-        if !cli.quiet && std::io::stderr().is_terminal() {
+        // goes to stderr (piped or not) instead of into the report.
+        if !cli.quiet {
             eprintln!("bilby-diffstat: algorithm: {}", opts.algorithm.describe());
         }
         output::write_numstat(&mut out, &cmp)?;

@@ -418,3 +418,26 @@ fn renames_between_git_revisions_are_read_from_the_objects() {
     );
     assert_eq!(files[0]["similarity"], 95);
 }
+
+#[test]
+fn numstat_names_the_algorithm_on_stderr_even_when_piped() {
+    // stdout stays git's numstat; the report still names its algorithm.
+    let t = tempfile::tempdir().unwrap();
+    write_file(&t.path().join("a/f.c"), "int a;\n");
+    write_file(&t.path().join("b/f.c"), "int b;\n");
+    let out = tool()
+        .args(["--numstat", "--minimal"])
+        .arg(t.path().join("a"))
+        .arg(t.path().join("b"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    let stdout = stdout_of(out);
+    assert!(
+        stdout.starts_with(b"1\t1\t"),
+        "{}",
+        String::from_utf8_lossy(&stdout)
+    );
+    assert!(!String::from_utf8_lossy(&stdout).contains("algorithm"));
+    assert!(err.contains("algorithm: "), "stderr: {err:?}");
+}
