@@ -98,9 +98,28 @@ use core::mem::{align_of, offset_of, size_of};
 /// Major version of the ABI: a change to any existing item bumps it.
 pub const BILBY_ABI_MAJOR: u32 = 1;
 /// Minor version of the ABI: each addition bumps it.
-pub const BILBY_ABI_MINOR: u32 = 0;
+pub const BILBY_ABI_MINOR: u32 = 1;
+/// Bit position of the major version in a version word (since 1.1).
+pub const ABI_VERSION_MAJOR_SHIFT: u32 = 16;
+/// Mask of the minor version in a version word (since 1.1).
+pub const ABI_VERSION_MINOR_MASK: u32 = 0xFFFF;
 /// The version word stored in shared structures: `major << 16 | minor`.
-pub const BILBY_ABI_VERSION: u32 = (BILBY_ABI_MAJOR << 16) | BILBY_ABI_MINOR;
+pub const BILBY_ABI_VERSION: u32 = (BILBY_ABI_MAJOR << ABI_VERSION_MAJOR_SHIFT) | BILBY_ABI_MINOR;
+
+/// Packs a major and a minor version into a version word (since 1.1).
+pub const fn abi_version(major: u32, minor: u32) -> u32 {
+    (major << ABI_VERSION_MAJOR_SHIFT) | (minor & ABI_VERSION_MINOR_MASK)
+}
+
+/// The major version of a version word (since 1.1).
+pub const fn abi_version_major(version: u32) -> u32 {
+    version >> ABI_VERSION_MAJOR_SHIFT
+}
+
+/// The minor version of a version word (since 1.1).
+pub const fn abi_version_minor(version: u32) -> u32 {
+    version & ABI_VERSION_MINOR_MASK
+}
 
 /// Size of a page, the unit of every mapping.
 pub const PAGE_SIZE: u64 = 4096;
@@ -255,13 +274,24 @@ pub enum Hypercall {
     CapCopy = 27,
     /// Args: task cap, slot. Empties the slot.
     CapDelete = 28,
+    /// Args: control or I/O-port cap, first port, count, destination slot.
+    /// Issues an I/O-port capability for ports `first..first + count`,
+    /// which must lie inside the source's range (all ports for the control
+    /// capability) and include none of the kernel's own ports (since 1.1).
+    IoPortsIssue = 29,
+    /// Args: I/O-port cap, port, width in bytes (1, 2 or 4). Results: the
+    /// value read. Every byte accessed must lie in the cap's range (since 1.1).
+    IoPortRead = 30,
+    /// Args: I/O-port cap, port, width in bytes (1, 2 or 4), value. Writes
+    /// the low `width` bytes of the value (since 1.1).
+    IoPortWrite = 31,
 }
 
 impl Hypercall {
     /// Every hypercall, in number order.
     ///
     /// cbindgen:ignore
-    pub const ALL: [Hypercall; 29] = [
+    pub const ALL: [Hypercall; 32] = [
         Hypercall::Nop,
         Hypercall::AbiVersion,
         Hypercall::DebugPutc,
@@ -291,6 +321,9 @@ impl Hypercall {
         Hypercall::Yield,
         Hypercall::CapCopy,
         Hypercall::CapDelete,
+        Hypercall::IoPortsIssue,
+        Hypercall::IoPortRead,
+        Hypercall::IoPortWrite,
     ];
 }
 
@@ -327,6 +360,9 @@ impl TryFrom<u32> for Hypercall {
             26 => Hypercall::Yield,
             27 => Hypercall::CapCopy,
             28 => Hypercall::CapDelete,
+            29 => Hypercall::IoPortsIssue,
+            30 => Hypercall::IoPortRead,
+            31 => Hypercall::IoPortWrite,
             _ => return Err(Status::InvalidHypercall),
         })
     }
@@ -433,6 +469,9 @@ pub enum CapKind {
     Irq = 5,
     /// Kernel control: console, shutdown, counters, timer.
     Control = 6,
+    /// A range of I/O ports a user-level driver may read and write
+    /// (since 1.1).
+    IoPorts = 7,
 }
 
 impl TryFrom<u32> for CapKind {
@@ -446,6 +485,7 @@ impl TryFrom<u32> for CapKind {
             4 => CapKind::Memory,
             5 => CapKind::Irq,
             6 => CapKind::Control,
+            7 => CapKind::IoPorts,
             _ => return Err(Status::InvalidArgument),
         })
     }
@@ -848,7 +888,7 @@ impl MessageTag {
 
 /// Whether a guest built against `version` may run on this ABI.
 pub const fn compatible(version: u32) -> bool {
-    version >> 16 == BILBY_ABI_MAJOR
+    abi_version_major(version) == BILBY_ABI_MAJOR
 }
 
 // Layout, checked at compile time; the generated header checks the same in C.
@@ -897,7 +937,7 @@ const _: () = {
     assert!(BOOT_MAX_MODULES == 16);
     assert!(BOOT_MODULE_NAME_LEN == 32);
     assert!(size_of::<AbiNote>() == 8);
-    assert!(Hypercall::ALL.len() == Hypercall::CapDelete as usize + 1);
+    assert!(Hypercall::ALL.len() == Hypercall::IoPortWrite as usize + 1);
     assert!(Status::ALL.len() == Status::IncompatibleAbi as usize + 1);
 };
 
@@ -948,13 +988,16 @@ mod tests {
             Ok(ExceptionKind::Syscall)
         );
         assert!(ReplyLabel::try_from(0).is_err());
-        assert!(CapKind::try_from(7).is_err());
+        assert_eq!(CapKind::try_from(7), Ok(CapKind::IoPorts));
+        assert!(CapKind::try_from(8).is_err());
     }
 
     #[test]
     fn version_compatibility_is_by_major() {
         assert!(compatible(BILBY_ABI_VERSION));
-        assert!(compatible((BILBY_ABI_MAJOR << 16) | 0xFFFF));
-        assert!(!compatible((BILBY_ABI_MAJOR + 1) << 16));
+        assert!(compatible(abi_version(BILBY_ABI_MAJOR, 0xFFFF)));
+        assert!(!compatible(abi_version(BILBY_ABI_MAJOR + 1, 0)));
+        assert_eq!(abi_version_major(abi_version(3, 7)), 3);
+        assert_eq!(abi_version_minor(abi_version(3, 7)), 7);
     }
 }

@@ -95,6 +95,8 @@ pub const CONSTANTS: &[Constant] = constants![
     BILBY_ABI_MAJOR,
     BILBY_ABI_MINOR,
     BILBY_ABI_VERSION,
+    ABI_VERSION_MAJOR_SHIFT,
+    ABI_VERSION_MINOR_MASK,
     PAGE_SIZE,
     CAP_SPACE_SLOTS,
     CAP_NULL,
@@ -166,6 +168,9 @@ pub const ENUMERATIONS: &[Enumeration] = &[
         Yield,
         CapCopy,
         CapDelete,
+        IoPortsIssue,
+        IoPortRead,
+        IoPortWrite,
     }),
     enumeration!(Status {
         Ok,
@@ -192,6 +197,7 @@ pub const ENUMERATIONS: &[Enumeration] = &[
         Memory,
         Irq,
         Control,
+        IoPorts,
     }),
     enumeration!(ThreadMode {
         Native,

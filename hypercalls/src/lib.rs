@@ -321,6 +321,36 @@ mod wrappers {
         hypercall::<{ Hypercall::CapDelete as u32 }>([task.into(), slot.into(), 0, 0, 0, 0])
             .result()
     }
+    /// Issues an I/O-port capability for `count` ports from `first`, from
+    /// the control capability or a wider I/O-port capability (ABI 1.1).
+    pub fn io_ports_issue(
+        source: u32,
+        first: u16,
+        count: u32,
+        dest_slot: u32,
+    ) -> Result<(), Status> {
+        let a = [
+            source.into(),
+            first.into(),
+            count.into(),
+            dest_slot.into(),
+            0,
+            0,
+        ];
+        hypercall::<{ Hypercall::IoPortsIssue as u32 }>(a).result()
+    }
+    /// Reads `width` bytes (1, 2 or 4) from an I/O port (ABI 1.1).
+    pub fn io_port_read(ports: u32, port: u16, width: u32) -> Result<u32, Status> {
+        let a = [ports.into(), port.into(), width.into(), 0, 0, 0];
+        let r = hypercall::<{ Hypercall::IoPortRead as u32 }>(a);
+        r.result().map(|()| r.regs[0] as u32)
+    }
+    /// Writes the low `width` bytes (1, 2 or 4) of `value` to an I/O port
+    /// (ABI 1.1).
+    pub fn io_port_write(ports: u32, port: u16, width: u32, value: u32) -> Result<(), Status> {
+        let a = [ports.into(), port.into(), width.into(), value.into(), 0, 0];
+        hypercall::<{ Hypercall::IoPortWrite as u32 }>(a).result()
+    }
 }
 
 #[cfg(target_arch = "x86_64")]

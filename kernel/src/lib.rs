@@ -12,6 +12,7 @@ pub mod cap;
 pub mod elf;
 pub mod exit;
 pub mod frames;
+pub mod ioports;
 pub mod mapdb;
 pub mod pool;
 pub mod pvh;

@@ -32,6 +32,15 @@ PROBE(timer_set, bilby_timer_set(0x112, 0x213, 1000000, BILBY_TIMER_PERIODIC, 0x
 PROBE(yield, bilby_yield())
 PROBE(cap_copy, bilby_cap_copy(0x114, 0x215, 0x316, BILBY_CAP_RIGHT_USE, 0x5555))
 PROBE(cap_delete, bilby_cap_delete(0x115, 0x216))
+PROBE(io_ports_issue, bilby_io_ports_issue(0x11b, 0x2170, 0x21c, 0x31d))
+PROBE(io_port_write, bilby_io_port_write(0x11d, 0x2071, 4, 0x4cafe))
+
+uint64_t probe_io_port_read(void);
+uint64_t probe_io_port_read(void) {
+  uint32_t v = 0;
+  bilby_io_port_read(0x11c, 0x2070, 2, &v);
+  return v;
+}
 
 uint64_t probe_ipc_call(void);
 uint64_t probe_ipc_call(void) {

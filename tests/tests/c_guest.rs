@@ -384,6 +384,21 @@ fn every_stub_puts_number_and_arguments_in_the_documented_registers() {
         H::CapDelete,
         [s(0x115), s(0x216), None, None, None, None],
     );
+    expect(
+        "probe_io_ports_issue",
+        H::IoPortsIssue,
+        [s(0x11b), s(0x2170), s(0x21c), s(0x31d), None, None],
+    );
+    expect(
+        "probe_io_port_read",
+        H::IoPortRead,
+        [s(0x11c), s(0x2070), s(2), None, None, None],
+    );
+    expect(
+        "probe_io_port_write",
+        H::IoPortWrite,
+        [s(0x11d), s(0x2071), s(4), s(0x4cafe), None, None],
+    );
 }
 
 #[test]

@@ -681,7 +681,7 @@ const SCENARIOS: &[Scenario] = &[
         exit_code: 0,
         markers: &[
             "bilby: root task hello.elf loaded",
-            "hello: root task running, kernel ABI 1.0",
+            "hello: root task running, kernel ABI 1.1",
             "hello: done",
             "shutdown requested",
         ],
@@ -752,7 +752,7 @@ const SCENARIOS: &[Scenario] = &[
         guests: &["rust_hello"],
         exit_code: 0,
         markers: &[
-            "rust: root task in Rust, kernel ABI 1.0",
+            "rust: root task in Rust, kernel ABI 1.1",
             "rust: wrappers work: errors map to Status, counters read (4 mode switches around a nop)",
         ],
         proves: "a Rust root task built on the bilby-hypercalls wrappers runs and gets the documented results",
@@ -784,6 +784,19 @@ const SCENARIOS: &[Scenario] = &[
         ],
         proves: "malformed modules are refused with a message; bad arguments give error codes; no access to kernel or other tasks' memory; no hypercalls from virtualized threads; #UD/#DE/#GP reach the handler; no handler stops the thread; 100,000 random hypercalls survived",
         malformed: Malformed::Modules,
+    },
+    Scenario {
+        name: "rtc_driver",
+        guests: &["rtc_driver"],
+        exit_code: 0,
+        markers: &[
+            "rtc_driver: ports 0x70-0x71 issued, IRQ 8 attached, periodic interrupt on",
+            "rtc_driver: 16 interrupts from IRQ 8 arrived as IPC, each acknowledged at the device and by IrqAck",
+            "rtc_driver: interrupt off at the device: the next message was the timer's",
+            "shutdown requested",
+        ],
+        proves: "a user-level driver: an I/O-port capability reaches the RTC, its IRQ arrives as IPC through an IRQ object, IrqAck re-arms it, and a device-disabled line stays quiet",
+        malformed: Malformed::No,
     },
     Scenario {
         name: "bad_root",

@@ -14,10 +14,16 @@
 #define BILBY_ABI_MAJOR 1
 
 // Minor version of the ABI: each addition bumps it.
-#define BILBY_ABI_MINOR 0
+#define BILBY_ABI_MINOR 1
+
+// Bit position of the major version in a version word (since 1.1).
+#define BILBY_ABI_VERSION_MAJOR_SHIFT 16
+
+// Mask of the minor version in a version word (since 1.1).
+#define BILBY_ABI_VERSION_MINOR_MASK 65535
 
 // The version word stored in shared structures: `major << 16 | minor`.
-#define BILBY_ABI_VERSION ((BILBY_ABI_MAJOR << 16) | BILBY_ABI_MINOR)
+#define BILBY_ABI_VERSION ((BILBY_ABI_MAJOR << BILBY_ABI_VERSION_MAJOR_SHIFT) | BILBY_ABI_MINOR)
 
 // Size of a page, the unit of every mapping.
 #define BILBY_PAGE_SIZE 4096
@@ -196,6 +202,17 @@ enum BilbyHypercall
   BILBY_HYPERCALL_CAP_COPY = 27,
   // Args: task cap, slot. Empties the slot.
   BILBY_HYPERCALL_CAP_DELETE = 28,
+  // Args: control or I/O-port cap, first port, count, destination slot.
+  // Issues an I/O-port capability for ports `first..first + count`,
+  // which must lie inside the source's range (all ports for the control
+  // capability) and include none of the kernel's own ports (since 1.1).
+  BILBY_HYPERCALL_IO_PORTS_ISSUE = 29,
+  // Args: I/O-port cap, port, width in bytes (1, 2 or 4). Results: the
+  // value read. Every byte accessed must lie in the cap's range (since 1.1).
+  BILBY_HYPERCALL_IO_PORT_READ = 30,
+  // Args: I/O-port cap, port, width in bytes (1, 2 or 4), value. Writes
+  // the low `width` bytes of the value (since 1.1).
+  BILBY_HYPERCALL_IO_PORT_WRITE = 31,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -270,6 +287,9 @@ enum BilbyCapKind
   BILBY_CAP_KIND_IRQ = 5,
   // Kernel control: console, shutdown, counters, timer.
   BILBY_CAP_KIND_CONTROL = 6,
+  // A range of I/O ports a user-level driver may read and write
+  // (since 1.1).
+  BILBY_CAP_KIND_IO_PORTS = 7,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

@@ -97,6 +97,17 @@ static inline uint32_t bilby_tag_words(uint64_t tag) {
   return (uint32_t)(tag & BILBY_MESSAGE_TAG_WORDS_MASK);
 }
 
+/* Version words (`BilbyBootInfo::version`, `BilbyBootModule::abi_version`). */
+static inline uint32_t bilby_abi_version_word(uint32_t major, uint32_t minor) {
+  return (major << BILBY_ABI_VERSION_MAJOR_SHIFT) | (minor & BILBY_ABI_VERSION_MINOR_MASK);
+}
+static inline uint32_t bilby_abi_version_major(uint32_t version) {
+  return version >> BILBY_ABI_VERSION_MAJOR_SHIFT;
+}
+static inline uint32_t bilby_abi_version_minor(uint32_t version) {
+  return version & BILBY_ABI_VERSION_MINOR_MASK;
+}
+
 static inline uint64_t bilby_nop(void) {
   return bilby_hypercall(BILBY_HYPERCALL_NOP, 0, 0, 0, 0, 0, 0).status;
 }
@@ -263,6 +274,25 @@ static inline uint64_t bilby_cap_copy(uint32_t source_slot, uint32_t dest_task, 
 
 static inline uint64_t bilby_cap_delete(uint32_t task, uint32_t slot) {
   return bilby_hypercall(BILBY_HYPERCALL_CAP_DELETE, task, slot, 0, 0, 0, 0).status;
+}
+
+/* I/O ports (ABI 1.1). `width` is 1, 2 or 4 bytes. */
+static inline uint64_t bilby_io_ports_issue(uint32_t source, uint16_t first, uint32_t count,
+                                            uint32_t dest_slot) {
+  return bilby_hypercall(BILBY_HYPERCALL_IO_PORTS_ISSUE, source, first, count, dest_slot, 0, 0)
+      .status;
+}
+
+static inline uint64_t bilby_io_port_read(uint32_t ports, uint16_t port, uint32_t width,
+                                          uint32_t *value) {
+  BilbyHypercallResult r = bilby_hypercall(BILBY_HYPERCALL_IO_PORT_READ, ports, port, width, 0, 0, 0);
+  *value = (uint32_t)r.rdi;
+  return r.status;
+}
+
+static inline uint64_t bilby_io_port_write(uint32_t ports, uint16_t port, uint32_t width,
+                                           uint32_t value) {
+  return bilby_hypercall(BILBY_HYPERCALL_IO_PORT_WRITE, ports, port, width, value, 0, 0).status;
 }
 
 #ifdef __cplusplus

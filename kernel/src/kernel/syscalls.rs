@@ -16,6 +16,7 @@ use bilby_abi::{
     PAGE_SIZE, REGISTER_MESSAGE_WORDS, RIGHTS_ALL, RIGHT_READ, TIMER_PERIODIC, UTCB_MESSAGE_WORDS,
 };
 use bilby_kernel::cap::Cap;
+use bilby_kernel::ioports::{self, PortRange};
 use bilby_kernel::queue::NONE;
 
 const USE: u64 = CAP_RIGHT_USE;
@@ -393,6 +394,32 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
         Hypercall::CapDelete => {
             let target = cspace::get(k, task, a[0], CapKind::Task, USE)?.object as u16;
             cspace::delete(k, target, a[1])?;
+            Ok(Outcome::Done)
+        }
+        Hypercall::IoPortsIssue => {
+            let src = cspace::lookup(k, task, a[0])?;
+            let source = match src.kind {
+                CapKind::Control => PortRange::ALL,
+                CapKind::IoPorts => PortRange::decode(src.object),
+                _ => return Err(Status::WrongCapabilityKind),
+            };
+            if src.rights & USE as u8 == 0 {
+                return Err(Status::InsufficientRights);
+            }
+            let range = ioports::issue(source, a[1], a[2])?;
+            insert_or(k, task, a[3], CapKind::IoPorts, range.encode(), |_| {})?;
+            Ok(Outcome::Done)
+        }
+        Hypercall::IoPortRead => {
+            let c = cspace::get(k, task, a[0], CapKind::IoPorts, USE)?;
+            let (port, width) = ioports::access(PortRange::decode(c.object), a[1], a[2])?;
+            let v = arch::io::user_port_read(port, width);
+            Ok(Outcome::Results(1, [u64::from(v), 0, 0, 0, 0, 0]))
+        }
+        Hypercall::IoPortWrite => {
+            let c = cspace::get(k, task, a[0], CapKind::IoPorts, USE)?;
+            let (port, width) = ioports::access(PortRange::decode(c.object), a[1], a[2])?;
+            arch::io::user_port_write(port, width, a[3] as u32);
             Ok(Outcome::Done)
         }
     }

@@ -1,5 +1,6 @@
 //! Port I/O devices: the COM1 serial console, the `isa-debug-exit` device,
-//! the legacy PIC pair and the PIT. Only these fixed ports are touched.
+//! the legacy PIC pair and the PIT; and the accesses user drivers make
+//! through I/O-port capabilities, which never name those ports.
 
 use core::arch::asm;
 
@@ -14,6 +15,43 @@ fn inb(port: u16) -> u8 {
     // SAFETY: as for outb; reads of these ports have no side effect on memory.
     unsafe { asm!("in al, dx", in("dx") port, out("al") v, options(nostack, nomem)) };
     v
+}
+
+/// Reads `width` bytes (1, 2 or 4) from a port a user driver holds an
+/// I/O-port capability for (checked by `bilby_kernel::ioports::access`,
+/// which keeps the kernel's own ports out of every such capability).
+pub fn user_port_read(port: u16, width: u8) -> u32 {
+    let v: u32;
+    // SAFETY: an `in`/`out` instruction itself reads and writes no memory;
+    // the caller checked the port against the capability, which never names
+    // a port of the kernel's own devices. What a device does in turn (DMA,
+    // reset) is the power its capability grants: only the holder of the
+    // control capability issues them. Each form zero-extends into eax.
+    unsafe {
+        match width {
+            1 => {
+                asm!("xor eax, eax", "in al, dx", in("dx") port, out("eax") v, options(nostack, nomem))
+            }
+            2 => {
+                asm!("xor eax, eax", "in ax, dx", in("dx") port, out("eax") v, options(nostack, nomem))
+            }
+            _ => asm!("in eax, dx", in("dx") port, out("eax") v, options(nostack, nomem)),
+        }
+    }
+    v
+}
+
+/// Writes the low `width` bytes (1, 2 or 4) of `value` to a user driver's
+/// port (checked as for [`user_port_read`]).
+pub fn user_port_write(port: u16, width: u8, value: u32) {
+    // SAFETY: as for user_port_read.
+    unsafe {
+        match width {
+            1 => asm!("out dx, al", in("dx") port, in("al") value as u8, options(nostack, nomem)),
+            2 => asm!("out dx, ax", in("dx") port, in("ax") value as u16, options(nostack, nomem)),
+            _ => asm!("out dx, eax", in("dx") port, in("eax") value, options(nostack, nomem)),
+        }
+    }
 }
 
 const COM1: u16 = 0x3F8;

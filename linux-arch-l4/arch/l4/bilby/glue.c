@@ -46,7 +46,7 @@ unsigned long bilby_glue_init(void *boot_info)
 
 	if (!bi || bi->magic != BILBY_BOOT_INFO_MAGIC)
 		return BILBY_STATUS_INVALID_ARGUMENT;
-	if ((bi->version >> 16) != BILBY_ABI_MAJOR)
+	if (bilby_abi_version_major(bi->version) != BILBY_ABI_MAJOR)
 		return BILBY_STATUS_INCOMPATIBLE_ABI;
 	boot = bi;
 	control_cap = bi->control_cap;
@@ -81,7 +81,7 @@ unsigned long bilby_kernel_abi_version(void)
 
 	if (bilby_abi_version(&major, &minor) != BILBY_STATUS_OK)
 		return 0;
-	return ((unsigned long)major << 16) | minor;
+	return bilby_abi_version_word(major, minor);
 }
 
 unsigned long bilby_memory_grant(unsigned long vaddr, unsigned long max_bytes,
