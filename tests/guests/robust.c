@@ -64,7 +64,14 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
   RT_CHECK(m->status == BILBY_STATUS_INVALID_ARGUMENT && m->task_cap == 0, "wrong machine loaded");
   m = rt_module(bi, "bad_abi.elf");
   RT_CHECK(m->status == BILBY_STATUS_INCOMPATIBLE_ABI && m->task_cap == 0, "bad ABI loaded");
-  rt_printf("robust: malformed modules were refused\n");
+  /* A newer minor version keeps every older guest working. */
+  m = rt_module(bi, "abi_1_0.elf");
+  RT_CHECK(m->status == BILBY_STATUS_OK && m->task_cap != 0 &&
+               m->abi_version == bilby_abi_version_word(BILBY_ABI_MAJOR, 0),
+           "module built for 1.0 not loaded (status %u, version %x)", (unsigned)m->status,
+           m->abi_version);
+  rt_printf("robust: malformed modules were refused; a module built for ABI %u.0 loaded\n",
+            BILBY_ABI_MAJOR);
 
   /* Bad arguments. */
   EXPECT(bilby_thread_resume(0), BILBY_STATUS_INVALID_CAPABILITY);

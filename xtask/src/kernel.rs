@@ -766,7 +766,7 @@ const SCENARIOS: &[Scenario] = &[
             "module truncated.elf refused: not a well-formed ELF64 file",
             "module wrong_machine.elf refused: ELF machine 3 is not x86_64",
             "module bad_abi.elf refused: built for ABI 99.",
-            "robust: malformed modules were refused",
+            "robust: malformed modules were refused; a module built for ABI 1.0 loaded",
             "robust: bad arguments return error codes",
             "robust: intruder attempt 1 stopped: page fault 14 at ffffffff80100000",
             "robust: intruder attempt 2 stopped: page fault 14 at ffffffff80100000",
@@ -823,7 +823,8 @@ fn check_markers(log: &str, markers: &[&str]) -> Result<()> {
 }
 
 /// Writes three broken copies of a good guest image: truncated, for another
-/// machine, and with a foreign ABI major version in its note.
+/// machine, and with a foreign ABI major version in its note; and a fourth,
+/// good one that claims the older minor version 1.0 (which must load).
 fn malformed_modules(good: &Path) -> Result<Vec<PathBuf>> {
     let data = std::fs::read(good).with_context(|| format!("reading {}", good.display()))?;
     let dir = good.parent().context("guest directory")?;
@@ -836,11 +837,14 @@ fn malformed_modules(good: &Path) -> Result<Vec<PathBuf>> {
         .position(|w| w == b"Bilby\0")
         .context("no ABI note in the good image")?;
     bad_abi[at + 8..at + 12].copy_from_slice(&99u32.to_le_bytes());
+    let mut older_minor = data.clone();
+    older_minor[at + 12..at + 16].copy_from_slice(&0u32.to_le_bytes());
     let mut out = Vec::new();
     for (name, bytes) in [
         ("truncated.elf", truncated),
         ("wrong_machine.elf", wrong_machine),
         ("bad_abi.elf", bad_abi),
+        ("abi_1_0.elf", older_minor),
     ] {
         let p = dir.join(name);
         std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;
