@@ -5,7 +5,9 @@
 use bilby_abi::{
     AbiNote, ABI_NOTE_NAME, ABI_NOTE_TYPE, BILBY_ABI_MAJOR, USER_SPACE_END, USER_SPACE_START,
 };
-use object::elf::{FileHeader64, EM_X86_64, ET_EXEC, PF_W, PF_X, PT_LOAD, PT_NOTE};
+use object::elf::{
+    FileHeader64, EM_X86_64, ET_EXEC, PF_W, PF_X, PT_DYNAMIC, PT_INTERP, PT_LOAD, PT_NOTE,
+};
 use object::read::elf::{FileHeader, ProgramHeader};
 use object::LittleEndian;
 
@@ -67,6 +69,9 @@ pub enum ElfError {
     BadNote,
     /// The note names an incompatible major version (major, minor).
     IncompatibleAbi(u32, u32),
+    /// A dynamically linked image: the name of the program header that
+    /// says so (`PT_INTERP` or `PT_DYNAMIC`); nothing would run its loader.
+    Dynamic(&'static str),
 }
 
 /// Checks `data` and describes it for the loader.
@@ -139,6 +144,8 @@ pub fn check(data: &[u8]) -> Result<Image, ElfError> {
                     }
                 }
             }
+            PT_INTERP => return Err(ElfError::Dynamic("PT_INTERP")),
+            PT_DYNAMIC => return Err(ElfError::Dynamic("PT_DYNAMIC")),
             _ => {}
         }
     }
@@ -155,7 +162,7 @@ pub fn check(data: &[u8]) -> Result<Image, ElfError> {
     if note.major != BILBY_ABI_MAJOR {
         return Err(ElfError::IncompatibleAbi(note.major, note.minor));
     }
-    image.abi_version = (note.major << 16) | (note.minor & 0xffff);
+    image.abi_version = bilby_abi::abi_version(note.major, note.minor);
     Ok(image)
 }
 
@@ -247,5 +254,10 @@ mod tests {
         let mut bad = good.clone();
         bad[0x180 + 4..0x180 + 8].copy_from_slice(&4u32.to_le_bytes()); // desc too short
         assert_eq!(check(&bad), Err(ElfError::BadNote));
+        for (t, name) in [(PT_INTERP, "PT_INTERP"), (PT_DYNAMIC, "PT_DYNAMIC")] {
+            let mut bad = good.clone();
+            bad[120..124].copy_from_slice(&t.to_le_bytes()); // the note's header
+            assert_eq!(check(&bad), Err(ElfError::Dynamic(name)));
+        }
     }
 }

@@ -25,8 +25,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use bilby_kernel::elf::{self, ElfError};
-use object::elf::{FileHeader64, PT_DYNAMIC, PT_INTERP, SHT_SYMTAB};
-use object::read::elf::{FileHeader, ProgramHeader, Sym};
+use object::elf::{FileHeader64, SHT_SYMTAB};
+use object::read::elf::{FileHeader, Sym};
 use object::LittleEndian;
 
 use crate::kernel;
@@ -712,9 +712,9 @@ pub fn check_vmlinux(path: &Path) -> Result<VmlinuxInfo> {
 }
 
 /// The checks of [`check_vmlinux`], on the file's bytes: first the very
-/// check Bilby's loader makes ([`elf::check`]), then what a Linux image
-/// must also be: linked at or above [`MIN_LINK_ADDRESS`], without an
-/// interpreter or dynamic section, and entered at `_start`.
+/// check Bilby's loader makes ([`elf::check`], which also refuses an
+/// interpreter or dynamic section), then what a Linux image must also be:
+/// linked at or above [`MIN_LINK_ADDRESS`] and entered at `_start`.
 pub fn check_root_task_elf(b: &[u8]) -> Result<VmlinuxInfo> {
     let image = elf::check(b).map_err(|e| anyhow::anyhow!(describe_elf_error(e)))?;
     let segments = &image.segments[..image.count];
@@ -730,13 +730,6 @@ pub fn check_root_task_elf(b: &[u8]) -> Result<VmlinuxInfo> {
     let malformed = |_| anyhow::anyhow!("not a well-formed ELF64 file");
     let hdr = FileHeader64::<LittleEndian>::parse(b).map_err(malformed)?;
     let endian = hdr.endian().map_err(malformed)?;
-    for ph in hdr.program_headers(endian, b).map_err(malformed)? {
-        match ph.p_type(endian) {
-            PT_INTERP => bail!("has an interpreter (PT_INTERP): not static"),
-            PT_DYNAMIC => bail!("has a PT_DYNAMIC segment: not static"),
-            _ => {}
-        }
-    }
     let sections = hdr.sections(endian, b).map_err(malformed)?;
     if !sections.is_empty() {
         let symbols = sections.symbols(endian, b, SHT_SYMTAB).map_err(malformed)?;
@@ -753,8 +746,8 @@ pub fn check_root_task_elf(b: &[u8]) -> Result<VmlinuxInfo> {
         entry: image.entry,
         lowest,
         highest,
-        abi_major: image.abi_version >> 16,
-        abi_minor: image.abi_version & 0xffff,
+        abi_major: bilby_abi::abi_version_major(image.abi_version),
+        abi_minor: bilby_abi::abi_version_minor(image.abi_version),
     })
 }
 
@@ -782,6 +775,7 @@ fn describe_elf_error(e: ElfError) -> String {
         ElfError::BadNote => {
             "a note is malformed, or the Bilby ABI note is not two 32-bit words".into()
         }
+        ElfError::Dynamic(what) => format!("has a {what} segment: not a static executable"),
         ElfError::IncompatibleAbi(major, minor) => format!(
             "built against Bilby ABI {major}.{minor}, but this tree's ABI is {}.{}",
             bilby_abi::BILBY_ABI_MAJOR,

@@ -345,6 +345,9 @@ fn report_refusal(name: &[u8], e: &LoadError) {
             "module {name} refused: entry point {} is in no executable segment",
             Hex(*entry)
         ),
+        LoadError::Elf(ElfError::Dynamic(what)) => kprintln!(
+            "module {name} refused: it has a {what} segment (dynamically linked); link it statically"
+        ),
         LoadError::Kernel(s) => kprintln!("module {name} refused: out of kernel resources ({s:?})"),
     }
 }
