@@ -682,6 +682,7 @@ const SCENARIOS: &[Scenario] = &[
         markers: &[
             "bilby: root task hello.elf loaded",
             "hello: root task running, kernel ABI 1.1",
+            "hello: results in the documented registers; rcx and r11 aside, every other register kept its value",
             "hello: done",
             "shutdown requested",
         ],
