@@ -1,6 +1,8 @@
 //! Intrusive FIFO queues of threads (ready queues, endpoint queues) over
 //! one shared link array: a thread is in at most one queue at a time. And
 //! the ready queues: one FIFO per priority with a bitmap for the highest.
+//! The link array must be shorter than [`NONE`], so that "no thread" is
+//! never a valid index.
 
 /// "No thread".
 pub const NONE: u16 = u16::MAX;
@@ -54,7 +56,7 @@ impl Queue {
     }
 
     /// Appends `t`, which must not be queued anywhere.
-    #[inline]
+    #[inline(always)]
     pub fn push_back(&mut self, links: &mut [Link], t: u16) {
         debug_assert!(!links[t as usize].queued);
         links[t as usize] = Link {
@@ -62,16 +64,16 @@ impl Queue {
             prev: self.tail,
             queued: true,
         };
-        if self.tail == NONE {
-            self.head = t;
-        } else {
-            links[self.tail as usize].next = t;
+        // One test for "no tail" and the index check (NONE is out of range).
+        match links.get_mut(self.tail as usize) {
+            Some(tail) => tail.next = t,
+            None => self.head = t,
         }
         self.tail = t;
     }
 
     /// Removes and returns the first thread.
-    #[inline]
+    #[inline(always)]
     pub fn pop_front(&mut self, links: &mut [Link]) -> Option<u16> {
         let t = self.head;
         if t == NONE {
@@ -81,19 +83,32 @@ impl Queue {
         Some(t)
     }
 
+    /// Removes `t`, which must be the first thread.
+    #[inline(always)]
+    pub fn pop_head(&mut self, links: &mut [Link], t: u16) {
+        debug_assert_eq!(self.head, t);
+        let next = links[t as usize].next;
+        self.head = next;
+        match links.get_mut(next as usize) {
+            Some(n) => n.prev = NONE,
+            None => self.tail = NONE,
+        }
+        links[t as usize] = Link::UNLINKED;
+    }
+
     /// Removes `t`, which must be in this queue.
-    #[inline]
+    #[inline(always)]
     pub fn remove(&mut self, links: &mut [Link], t: u16) {
         let Link { next, prev, .. } = links[t as usize];
-        if prev == NONE {
-            self.head = next;
-        } else {
-            links[prev as usize].next = next;
+        // A neighbour that is NONE is out of range: one test each for the
+        // end of the queue and the index check.
+        match links.get_mut(prev as usize) {
+            Some(p) => p.next = next,
+            None => self.head = next,
         }
-        if next == NONE {
-            self.tail = prev;
-        } else {
-            links[next as usize].prev = prev;
+        match links.get_mut(next as usize) {
+            Some(n) => n.prev = prev,
+            None => self.tail = prev,
         }
         links[t as usize] = Link::UNLINKED;
     }
@@ -192,6 +207,26 @@ mod tests {
         assert_eq!(q.pop_front(&mut links), Some(4));
         assert_eq!(q.pop_front(&mut links), None);
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn pop_head_keeps_the_queue_linked() {
+        let mut links = [Link::UNLINKED; 8];
+        let mut q = Queue::EMPTY;
+        for t in [6, 2, 7] {
+            q.push_back(&mut links, t);
+        }
+        q.pop_head(&mut links, 6);
+        assert_eq!(links[6], Link::UNLINKED);
+        assert_eq!(links[2].prev, NONE);
+        q.pop_head(&mut links, 2);
+        q.push_back(&mut links, 0);
+        assert_eq!(q.pop_front(&mut links), Some(7));
+        q.pop_head(&mut links, 0);
+        assert!(q.is_empty());
+        assert_eq!(q.tail, NONE);
+        q.push_back(&mut links, 5);
+        assert_eq!((q.head, q.tail), (5, 5));
     }
 
     #[test]

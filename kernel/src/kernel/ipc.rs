@@ -18,11 +18,10 @@ use super::console::{kprintln, Dec, Hex};
 use super::{objects, sched, Exception, Kernel, State};
 use crate::arch;
 use bilby_abi::{
-    ExceptionKind, MessageTag, ReplyLabel, Status, UserRegisters, Utcb, Vector,
-    MESSAGE_TAG_LABEL_SHIFT, MESSAGE_TAG_WORDS_MASK, REGISTER_MESSAGE_WORDS, RIGHT_READ,
-    RIGHT_WRITE,
+    CapKind, ExceptionKind, MessageTag, ReplyLabel, Status, UserRegisters, Utcb, Vector,
+    CAP_RIGHT_USE, KERNEL_LABEL_BASE, MESSAGE_TAG_LABEL_SHIFT, MESSAGE_TAG_WORDS_MASK,
+    REGISTER_MESSAGE_WORDS, RIGHT_READ, RIGHT_WRITE, UTCB_MESSAGE_WORDS,
 };
-use bilby_kernel::cap::Cap;
 use bilby_kernel::queue::NONE;
 use core::mem::offset_of;
 
@@ -60,14 +59,25 @@ pub const SYSCALL_EXCEPTION: Exception = Exception {
 /// cached until the next unmap anywhere.
 #[inline(always)]
 pub fn utcb_phys(k: &mut Kernel, t: u16) -> Result<u64, Status> {
-    let th = &k.threads[t as usize];
-    if th.utcb_pa != 0 && th.utcb_generation == k.unmap_generation {
-        return Ok(th.utcb_pa);
+    match cached_utcb(k, t) {
+        Some(pa) => Ok(pa),
+        None => utcb_phys_fill(k, t),
     }
-    utcb_phys_fill(k, t)
 }
 
-/// The cache miss of [`utcb_phys`]: a page-table walk.
+/// A thread's UTCB address from the cache, if it is current: the cache
+/// holds one more than the unmap generation it was filled in, so a thread
+/// whose cache was never filled (0) never matches.
+#[inline(always)]
+fn cached_utcb(k: &Kernel, t: u16) -> Option<u64> {
+    let th = &k.threads[t as usize];
+    (th.utcb_generation == k.unmap_generation.wrapping_add(1)).then_some(th.utcb_pa)
+}
+
+/// The cache miss of [`utcb_phys`]: a page-table walk. The frame must be
+/// one the kernel reaches through the direct map
+/// ([`arch::phys::reachable_frame`]): the fast paths copy into cached UTCBs
+/// without further range checks.
 #[cold]
 #[inline(never)]
 fn utcb_phys_fill(k: &mut Kernel, t: u16) -> Result<u64, Status> {
@@ -75,9 +85,12 @@ fn utcb_phys_fill(k: &mut Kernel, t: u16) -> Result<u64, Status> {
     let th = &k.threads[t as usize];
     let root = k.tasks[th.task as usize].root;
     let pa = super::memory::user_phys(root, th.utcb, RIGHT_READ | RIGHT_WRITE)?;
+    if !arch::phys::reachable_frame(pa) {
+        return Err(Status::InvalidAddress);
+    }
     let th = &mut k.threads[t as usize];
     th.utcb_pa = pa;
-    th.utcb_generation = generation;
+    th.utcb_generation = generation.wrapping_add(1);
     Ok(pa)
 }
 
@@ -442,135 +455,202 @@ pub fn timer_fired(k: &mut Kernel) {
     }
 }
 
-/// The IPC fast path for `IpcCall`: a message to an endpoint with a
-/// receiver waiting that no ready thread outranks (so it can run next
-/// without a scheduling decision). Returns false, having changed nothing,
-/// when any condition fails; the general path then handles the call.
+// The fast paths of a `syscall` (in the style of seL4's fastpath, called
+// by `trap::syscall`): an `IpcCall` to a waiting receiver, an
+// `IpcReplyRecv` that replies to a waiting caller and blocks, and a
+// virtualized thread's `syscall` to a waiting handler. Each checks
+// everything the general path checks first and returns false, having
+// changed nothing, when anything is unusual (a cache to fill, a queue to
+// wait in, a scheduling decision to make); the general path then handles
+// the `syscall`. On success the next thread is `current`, activated, and
+// outranked by no ready thread. They call no functions.
+
+// Thread indices are checked with `get`, which also refuses NONE.
+const _: () = assert!(super::MAX_THREADS < NONE as usize);
+
+/// `IpcCall` by the current thread `t` with a receiver waiting on the
+/// endpoint: the message goes straight into the receiver's registers (and
+/// UTCB), the caller waits for the reply and the receiver runs.
 #[inline(always)]
 pub fn fast_call(k: &mut Kernel, t: u16) -> bool {
-    let Some((cap, tag, words)) = register_message(k, t, false) else {
-        return false;
-    };
-    let ep = cap.object as usize;
-    let rcv = k.endpoints[ep].receivers.head;
-    if rcv == NONE || outranked(k, rcv) || (has_long_words(tag) && !copy_long_words(k, t, rcv, tag))
-    {
+    let th = &k.threads[t as usize];
+    let tag = th.frame.regs.rsi;
+    // A call may not use a kernel label (a reply may).
+    if !plain_register_tag(tag) || tag >= u64::from(KERNEL_LABEL_BASE) << MESSAGE_TAG_LABEL_SHIFT {
         return false;
     }
-    call_direct(k, t, ep, rcv, cap.badge, tag, words);
+    let Some((ep, badge)) = endpoint_cap(k, th.task, th.frame.regs.rdi) else {
+        return false;
+    };
+    let rcv = k.endpoints[ep].receivers.head;
+    let Some(rth) = k.threads.get(rcv as usize) else {
+        return false;
+    };
+    if outranks(k, rth.priority) {
+        return false;
+    }
+    let Some(utcbs) = fast_utcbs(k, t, rcv, tag) else {
+        return false;
+    };
+    k.endpoints[ep].receivers.pop_head(&mut k.links, rcv);
+    let r = &k.threads[t as usize].frame.regs;
+    let words = [r.rdx, r.r10, r.r8, r.r9];
+    let rr = &mut k.threads[rcv as usize];
+    set_message_registers(&mut rr.frame.regs, badge, tag, words);
+    rr.reply_to = t;
+    rr.state = State::Running;
+    // `send_badge` and `send_is_call` only matter while queued to send.
+    k.threads[t as usize].state = State::BlockedReply;
+    k.counters.hypercalls += 1;
+    fast_finish(k, rcv);
+    fast_copy_long_words(utcbs, tag);
     true
 }
 
-/// The fast path for `IpcReplyRecv`: a register-only reply (or a Resume
-/// reply to an exception) to a waiting caller, then a receive that blocks
-/// because nothing is queued; the caller runs next. Returns false, having
-/// changed nothing, when any condition fails.
+/// `IpcReplyRecv` with a caller waiting for the reply (a register or UTCB
+/// message, or a Resume reply to an exception) and nothing queued to
+/// receive: the replier blocks on the endpoint and the caller runs.
 #[inline(always)]
 pub fn fast_reply_recv(k: &mut Kernel, t: u16) -> bool {
-    let c = k.threads[t as usize].reply_to;
-    if c == NONE {
-        return false;
-    }
-    let Some((cap, tag, words)) = register_message(k, t, true) else {
+    let th = &k.threads[t as usize];
+    let c = th.reply_to;
+    let Some(cth) = k.threads.get(c as usize) else {
         return false;
     };
-    let ep = cap.object as u16;
-    let caller = &k.threads[c as usize];
-    if !k.endpoints[ep as usize].senders.is_empty()
+    let tag = th.frame.regs.rsi;
+    if !plain_register_tag(tag) {
+        return false;
+    }
+    let Some((ep, _)) = endpoint_cap(k, th.task, th.frame.regs.rdi) else {
+        return false;
+    };
+    if !k.endpoints[ep].senders.is_empty()
         || k.notifications_pending
-        || caller.state != State::BlockedReply
-        || k.ready.highest().is_some_and(|p| p > caller.priority)
+        || cth.state != State::BlockedReply
+        || outranks(k, cth.priority)
     {
         return false;
     }
-    if caller.exception.label != 0 {
+    let mut copy = None;
+    if cth.exception.label != 0 {
         if tag >> MESSAGE_TAG_LABEL_SHIFT != ReplyLabel::Resume as u64 {
             return false;
         }
-        let Ok(u) = utcb_phys(k, t) else {
+        let Some(u) = cached_utcb(k, t) else {
             return false;
         };
         let base = u + UTCB_EXCEPTION + EXCEPTION_REGS;
+        // A refused frame is refused again on the general path.
         if objects::load_registers(&mut k.threads[c as usize].frame, base).is_err() {
             return false;
         }
         k.threads[c as usize].exception.label = 0;
     } else {
-        if has_long_words(tag) && !copy_long_words(k, t, c, tag) {
+        let Some(utcbs) = fast_utcbs(k, t, c, tag) else {
             return false;
-        }
+        };
+        let r = &k.threads[t as usize].frame.regs;
+        let words = [r.rdx, r.r10, r.r8, r.r9];
         set_message_registers(&mut k.threads[c as usize].frame.regs, 0, tag, words);
+        copy = utcbs;
     }
     let th = &mut k.threads[t as usize];
     th.reply_to = NONE;
-    th.state = State::BlockedRecv(ep);
-    k.endpoints[ep as usize]
-        .receivers
-        .push_back(&mut k.links, t);
+    th.state = State::BlockedRecv(ep as u16);
+    k.endpoints[ep].receivers.push_back(&mut k.links, t);
     k.threads[c as usize].state = State::Running;
-    k.current = c;
-    k.counters.ipc_messages += 1;
+    k.counters.hypercalls += 1;
+    fast_finish(k, c);
+    fast_copy_long_words(copy, tag);
     true
 }
 
-/// The fast paths' reading of the hypercall in thread `t`'s registers: the
-/// endpoint capability in `rdi` and the message (tag in `rsi`, words in
-/// `rdx`, `r10`, `r8`, `r9`); None if the tag is malformed, has a kernel
-/// label where only a `reply` may, or the capability is not a usable
-/// endpoint.
+/// A virtualized thread's `syscall` with its handler waiting on the
+/// endpoint: the exception message goes straight into the handler's UTCB
+/// and the handler runs.
 #[inline(always)]
-fn register_message(k: &Kernel, t: u16, reply: bool) -> Option<(Cap, u64, [u64; 4])> {
-    let r = &k.threads[t as usize].frame.regs;
-    let (slot, tag, words) = (r.rdi, r.rsi, [r.rdx, r.r10, r.r8, r.r9]);
-    if !plain_register_tag(tag)
-        || (!reply && tag >> MESSAGE_TAG_LABEL_SHIFT >= u64::from(bilby_abi::KERNEL_LABEL_BASE))
-    {
-        return None;
+pub fn fast_syscall_exception(k: &mut Kernel, t: u16) -> bool {
+    let Some(port) = k.threads[t as usize].handler else {
+        return false;
+    };
+    let Some(ep) = k.endpoints.get(port.endpoint as usize) else {
+        return false;
+    };
+    let rcv = ep.receivers.head;
+    let Some(rth) = k.threads.get(rcv as usize) else {
+        return false;
+    };
+    if !ep.alive || outranks(k, rth.priority) {
+        return false;
     }
-    let task = k.threads[t as usize].task;
-    super::cspace::get(
-        k,
-        task,
-        slot,
-        bilby_abi::CapKind::Endpoint,
-        bilby_abi::CAP_RIGHT_USE,
-    )
-    .ok()
-    .map(|cap| (cap, tag, words))
-}
-
-/// The fast paths' call: receiver `rcv`, waiting on endpoint `ep`, gets
-/// the message from `t` and runs next; `t` waits for its reply.
-#[inline(always)]
-fn call_direct(k: &mut Kernel, t: u16, ep: usize, rcv: u16, badge: u64, tag: u64, words: [u64; 4]) {
-    k.endpoints[ep].receivers.remove(&mut k.links, rcv);
+    let Some(u) = cached_utcb(k, rcv) else {
+        return false;
+    };
+    write_exception(k, t, u + UTCB_EXCEPTION, &SYSCALL_EXCEPTION);
+    k.threads[t as usize].exception = SYSCALL_EXCEPTION;
+    k.endpoints[port.endpoint as usize]
+        .receivers
+        .pop_front(&mut k.links);
+    let tag = MessageTag {
+        label: SYSCALL_EXCEPTION.label,
+        words: 0,
+    }
+    .encode();
     let rr = &mut k.threads[rcv as usize];
-    set_message_registers(&mut rr.frame.regs, badge, tag, words);
+    set_message_registers(&mut rr.frame.regs, port.badge, tag, [0; 4]);
     rr.reply_to = t;
     rr.state = State::Running;
-    let th = &mut k.threads[t as usize];
-    th.state = State::BlockedReply;
-    th.send_badge = badge;
-    th.send_is_call = true;
-    k.current = rcv;
-    k.counters.ipc_messages += 1;
+    k.threads[t as usize].state = State::BlockedReply;
+    k.counters.exception_ipcs += 1;
+    fast_finish(k, rcv);
+    true
 }
 
-/// Whether a ready thread has a higher priority than `t` (which then
-/// cannot simply run next).
+/// The end of every fast path: one message, one entry and one exit, and
+/// thread `next` runs.
+#[inline(always)]
+fn fast_finish(k: &mut Kernel, next: u16) {
+    k.counters.ipc_messages += 1;
+    k.counters.user_to_kernel += 1;
+    k.counters.kernel_to_user += 1;
+    sched::switch_to(k, next);
+}
+
+/// The endpoint that capability `slot` of `task` names, if it is one and
+/// carries the use right: its index and the capability's badge.
+#[inline(always)]
+fn endpoint_cap(k: &Kernel, task: u16, slot: u64) -> Option<(usize, u64)> {
+    let cap = super::cspace::get(k, task, slot, CapKind::Endpoint, CAP_RIGHT_USE).ok()?;
+    let ep = cap.object as usize;
+    (ep < k.endpoints.len()).then_some((ep, cap.badge))
+}
+
+/// Whether a ready thread has a higher priority than `priority` (a thread
+/// of that priority then cannot simply run next).
+#[inline(always)]
+fn outranks(k: &Kernel, priority: u8) -> bool {
+    k.ready.highest().is_some_and(|p| p > priority)
+}
+
+/// Whether a ready thread has a higher priority than thread `t`.
 #[inline(always)]
 fn outranked(k: &Kernel, t: u16) -> bool {
-    k.ready
-        .highest()
-        .is_some_and(|p| p > k.threads[t as usize].priority)
+    outranks(k, k.threads[t as usize].priority)
 }
 
 /// A tag with no reserved bits and at most the UTCB's words (what
-/// `MessageTag::decode` accepts, without building the tag).
+/// `MessageTag::decode` accepts, without building the tag): the reserved
+/// bits and the word count fill the low half, so that half must be at most
+/// the word limit.
 #[inline(always)]
 fn plain_register_tag(tag: u64) -> bool {
-    tag & MESSAGE_TAG_RESERVED == 0
-        && tag & MESSAGE_TAG_WORDS_MASK <= u64::from(bilby_abi::UTCB_MESSAGE_WORDS)
+    const _: () = assert!(
+        MESSAGE_TAG_RESERVED | MESSAGE_TAG_WORDS_MASK == 0xFFFF_FFFF
+            && MESSAGE_TAG_RESERVED & MESSAGE_TAG_WORDS_MASK == 0
+            && MESSAGE_TAG_LABEL_SHIFT == 32
+            && UTCB_MESSAGE_WORDS <= MESSAGE_TAG_WORDS_MASK as u32
+    );
+    tag as u32 <= UTCB_MESSAGE_WORDS
 }
 
 /// Whether a message has words beyond the registers (in the UTCB).
@@ -580,48 +660,41 @@ fn has_long_words(tag: u64) -> bool {
 }
 
 /// For a message with words beyond the registers, copies them from the
-/// sender's UTCB to the receiver's; false if either is not mapped.
-#[inline(never)]
-fn copy_long_words(k: &mut Kernel, from: u16, to: u16, tag: u64) -> bool {
-    let words = tag & MESSAGE_TAG_WORDS_MASK;
-    match (utcb_phys(k, from), utcb_phys(k, to)) {
-        (Ok(src), Ok(dst)) => {
-            arch::phys::copy_words(
-                dst + UTCB_MR_BEYOND_REGISTERS,
-                src + UTCB_MR_BEYOND_REGISTERS,
-                words - REGISTER_WORDS,
-            );
-            true
-        }
-        _ => false,
+/// sender's UTCB to the receiver's; nothing if either is not mapped.
+fn copy_long_words(k: &mut Kernel, from: u16, to: u16, tag: u64) {
+    if let (Ok(src), Ok(dst)) = (utcb_phys(k, from), utcb_phys(k, to)) {
+        copy_utcb_words(dst, src, tag);
     }
 }
 
-/// The fast path of a virtualized thread's `syscall`: its handler waits on
-/// the endpoint and no ready thread outranks it, so the exception message
-/// goes straight into the handler's UTCB and the handler runs next.
-/// Returns false, having changed nothing, when any condition fails.
+/// The fast paths' [`copy_long_words`], in two steps. First, while still
+/// checking: for a message with words beyond the registers, the UTCB
+/// addresses of sender `from` and receiver `to` (Some(None) for a register
+/// message), or None unless both are cached (the general path fills them).
 #[inline(always)]
-pub fn fast_syscall_exception(k: &mut Kernel, t: u16) -> bool {
-    let Some(port) = k.threads[t as usize].handler else {
-        return false;
-    };
-    let ep = port.endpoint as usize;
-    let rcv = k.endpoints[ep].receivers.head;
-    if !k.endpoints[ep].alive || rcv == NONE || outranked(k, rcv) {
-        return false;
+fn fast_utcbs(k: &Kernel, from: u16, to: u16, tag: u64) -> Option<Option<(u64, u64)>> {
+    if !has_long_words(tag) {
+        return Some(None);
     }
-    let Ok(u) = utcb_phys(k, rcv) else {
-        return false;
-    };
-    write_exception(k, t, u + UTCB_EXCEPTION, &SYSCALL_EXCEPTION);
-    k.threads[t as usize].exception = SYSCALL_EXCEPTION;
-    let tag = MessageTag {
-        label: SYSCALL_EXCEPTION.label,
-        words: 0,
+    match (cached_utcb(k, from), cached_utcb(k, to)) {
+        (Some(src), Some(dst)) => Some(Some((src, dst))),
+        _ => None,
     }
-    .encode();
-    call_direct(k, t, ep, rcv, port.badge, tag, [0; 4]);
-    k.counters.exception_ipcs += 1;
-    true
+}
+
+/// Second, once everything else is done (the copy's `rep movsq` takes
+/// registers the rest would need): the copy itself.
+#[inline(always)]
+fn fast_copy_long_words(utcbs: Option<(u64, u64)>, tag: u64) {
+    if let Some((src, dst)) = utcbs {
+        copy_utcb_words(dst, src, tag);
+    }
+}
+
+/// Copies the words of a message with tag `tag` (at most the UTCB's)
+/// beyond the registers from the UTCB at `src` to the one at `dst`.
+#[inline(always)]
+fn copy_utcb_words(dst: u64, src: u64, tag: u64) {
+    let words = (tag & MESSAGE_TAG_WORDS_MASK).saturating_sub(REGISTER_WORDS);
+    arch::phys::copy_page_words(dst, src, UTCB_MR_BEYOND_REGISTERS, words);
 }

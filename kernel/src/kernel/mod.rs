@@ -133,9 +133,10 @@ pub struct Thread {
     pub exception: Exception,
     /// The frame its creator paid.
     pub paid_frame: u64,
-    /// Cached physical address of the UTCB (0: not cached).
+    /// Cached physical address of the UTCB (see `utcb_generation`).
     pub utcb_pa: u64,
-    /// The unmap generation the cache was filled in.
+    /// One more than the unmap generation the cache was filled in (0: never
+    /// filled; `ipc::utcb_phys`).
     pub utcb_generation: u64,
 }
 

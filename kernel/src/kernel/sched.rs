@@ -76,8 +76,34 @@ pub fn rotate(k: &mut Kernel) {
 /// its frame the one the exit path restores.
 #[inline(always)]
 pub fn activate(k: &mut Kernel) {
-    let t = k.current as usize;
-    let task = k.threads[t].task as usize;
+    let t = k.current;
+    load_root(k, k.threads[t as usize].task);
+    let th = &k.threads[t as usize];
+    if k.loaded_thread != t || th.frame.full_restore != 0 {
+        load_bases(k, t);
+    }
+    arch::set_current_frame(&mut k.threads[t as usize].frame);
+}
+
+/// [`activate`] for the IPC fast paths, which switch from the thread that
+/// entered the kernel to another thread `t`: the segment bases are checked
+/// without first asking whether `t` is the thread they were loaded for.
+#[inline(always)]
+pub fn switch_to(k: &mut Kernel, t: u16) {
+    k.current = t;
+    load_root(k, k.threads[t as usize].task);
+    let r = &k.threads[t as usize].frame.regs;
+    if (r.fs_base | r.gs_base | k.loaded_fs | k.loaded_gs) != 0 {
+        load_bases_outlined(k, t);
+    }
+    k.loaded_thread = t;
+    arch::set_current_frame(&mut k.threads[t as usize].frame);
+}
+
+/// Loads the root table of `task` unless it is loaded already.
+#[inline(always)]
+fn load_root(k: &mut Kernel, task: u16) {
+    let task = task as usize;
     let root = k.tasks[task].root;
     if root != k.loaded_root {
         if k.features.pcid {
@@ -92,20 +118,29 @@ pub fn activate(k: &mut Kernel) {
         k.loaded_root = root;
         k.counters.address_space_switches += 1;
     }
-    let th = &mut k.threads[t];
-    if k.loaded_thread != t as u16 || th.frame.full_restore != 0 {
-        // A selector load in user mode can zero a base behind the kernel's
-        // back: a non-zero loaded base is always rewritten, a zero one only
-        // when the new value differs.
-        if (th.frame.regs.fs_base | k.loaded_fs) != 0 {
-            arch::cpu::set_fs_base(th.frame.regs.fs_base);
-            k.loaded_fs = th.frame.regs.fs_base;
-        }
-        if (th.frame.regs.gs_base | k.loaded_gs) != 0 {
-            arch::cpu::set_gs_base(th.frame.regs.gs_base);
-            k.loaded_gs = th.frame.regs.gs_base;
-        }
-        k.loaded_thread = t as u16;
+}
+
+/// [`load_bases`] out of line: one test of the four bases on the fast
+/// paths, and no partial results kept for this.
+#[cold]
+#[inline(never)]
+fn load_bases_outlined(k: &mut Kernel, t: u16) {
+    load_bases(k, t);
+}
+
+/// Loads thread `t`'s segment bases. A selector load in user mode can zero
+/// a base behind the kernel's back: a non-zero loaded base is always
+/// rewritten, a zero one only when the new value differs.
+#[inline(always)]
+fn load_bases(k: &mut Kernel, t: u16) {
+    let r = &k.threads[t as usize].frame.regs;
+    if (r.fs_base | k.loaded_fs) != 0 {
+        arch::cpu::set_fs_base(r.fs_base);
+        k.loaded_fs = r.fs_base;
     }
-    arch::set_current_frame(&mut th.frame);
+    if (r.gs_base | k.loaded_gs) != 0 {
+        arch::cpu::set_gs_base(r.gs_base);
+        k.loaded_gs = r.gs_base;
+    }
+    k.loaded_thread = t;
 }

@@ -8,6 +8,8 @@ use crate::kernel::console::{Dec, Hex};
 pub const DIRECT_MAP_BASE: u64 = 0xffff_8000_0000_0000;
 /// How much physical memory the direct map covers.
 pub const DIRECT_MAP_SIZE: u64 = 4 << 30;
+/// A page frame's size.
+const PAGE_SIZE: u64 = bilby_abi::PAGE_SIZE;
 
 #[inline(always)]
 fn ptr(pa: u64, len: u64) -> *mut u8 {
@@ -87,30 +89,63 @@ pub fn write_bytes(pa: u64, data: &[u8]) {
     unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), p, data.len()) };
 }
 
-/// Copies `words` 64-bit words between physical ranges, with an inline
-/// `rep movsq` when they do not overlap (message words between UTCBs).
+/// Whether `pa` is a page-aligned frame that lies wholly inside the direct
+/// map (so any range inside its page is reachable).
 #[inline(always)]
-pub fn copy_words(dst: u64, src: u64, words: u64) {
-    let len = words.saturating_mul(8);
-    let d = ptr(dst, len);
-    let s = ptr(src, len);
-    if dst.abs_diff(src) < len {
-        // SAFETY: both ranges are inside the direct map; `copy` allows
-        // overlap.
-        unsafe { core::ptr::copy(s, d, len as usize) };
-        return;
+pub fn reachable_frame(pa: u64) -> bool {
+    const _: () = assert!(DIRECT_MAP_SIZE.is_power_of_two() && DIRECT_MAP_SIZE >= PAGE_SIZE);
+    pa & !(DIRECT_MAP_SIZE - PAGE_SIZE) == 0
+}
+
+/// Copies `count` 64-bit words at byte `offset` in the page frame `src` to
+/// the same place in the page frame `dst` (message words between two
+/// UTCBs) with one inline `rep movsq`. Two page-aligned frames are either
+/// the same frame, where the copy leaves the words as they are, or do not
+/// overlap at all.
+#[inline(always)]
+pub fn copy_page_words(dst: u64, src: u64, offset: u64, count: u64) {
+    // One test for both frames: alignment and range are bit conditions.
+    if !reachable_frame(dst | src) {
+        not_reachable_frames(dst, src);
     }
-    // SAFETY: both ranges are inside the direct map (checked) and do not
-    // overlap (checked); DF is clear in the kernel (see copy_frame_words).
+    if !offset.is_multiple_of(8) || offset > PAGE_SIZE || count > (PAGE_SIZE - offset) / 8 {
+        outside_page(offset, count);
+    }
+    let d = (DIRECT_MAP_BASE + dst + offset) as *mut u64;
+    let s = (DIRECT_MAP_BASE + src + offset) as *const u64;
+    // SAFETY: both ranges lie inside one direct-mapped page each (checked);
+    // they are the same words or disjoint (page-aligned frames), and a
+    // forward `rep movsq` of a range onto itself changes nothing. DF is
+    // clear in the kernel (see copy_frame_words).
     unsafe {
         core::arch::asm!(
             "rep movsq",
-            inout("rcx") words => _,
+            inout("rcx") count => _,
             inout("rdi") d => _,
             inout("rsi") s => _,
             options(nostack, preserves_flags)
         )
     };
+}
+
+#[cold]
+#[inline(never)]
+fn not_reachable_frames(dst: u64, src: u64) -> ! {
+    panic!(
+        "page copy between frames outside the direct map or unaligned: {} <- {}",
+        Hex(dst),
+        Hex(src)
+    )
+}
+
+#[cold]
+#[inline(never)]
+fn outside_page(offset: u64, count: u64) -> ! {
+    panic!(
+        "page copy outside its page: {} words at {}",
+        Dec(count),
+        Hex(offset)
+    )
 }
 
 /// Fills a physical range with zeroes.
