@@ -1,8 +1,8 @@
 //! The PVH entry: QEMU's loader jumps to `pvh_start32` in 32-bit protected
 //! mode with paging off and the physical address of the `hvm_start_info` in
 //! `ebx`. This code builds the boot page tables (the first 4 GiB mapped at
-//! the identity, at the direct map and, for the first GiB, at the kernel's
-//! link address), enters long mode and calls [`super::kernel_start`] on the
+//! the identity, at the direct map (PML4 slot 257, phys.rs) and, for the
+//! first GiB, at the kernel's link address), enters long mode and calls [`super::kernel_start`] on the
 //! boot stack. It must never touch anything above 4 GiB or rely on `.bss`
 //! before it has zeroed it.
 
@@ -51,7 +51,7 @@ pvh_start32:
 
     mov eax, offset boot_pdpt_low + 3
     mov dword ptr [boot_pml4], eax
-    mov dword ptr [boot_pml4 + 256 * 8], eax
+    mov dword ptr [boot_pml4 + 257 * 8], eax
     mov eax, offset boot_pdpt_high + 3
     mov dword ptr [boot_pml4 + 511 * 8], eax
 

@@ -52,6 +52,7 @@ struct Tss {
     iomap_base: u16,
 }
 
+#[link_section = ".data.pvm_shared"]
 static TSS: Global<Tss> = Global::new(Tss {
     reserved0: 0,
     rsp0: 0,
@@ -64,6 +65,7 @@ static TSS: Global<Tss> = Global::new(Tss {
     iomap_base: core::mem::size_of::<Tss>() as u16,
 });
 
+#[link_section = ".data.pvm_shared"]
 static GDT: Global<[u64; 7]> = Global::new([
     0,
     0x00af_9a00_0000_ffff, // kernel code
@@ -86,6 +88,7 @@ struct IdtEntry {
     reserved: u32,
 }
 
+#[link_section = ".data.pvm_shared"]
 static IDT: Global<[IdtEntry; 256]> = Global::new(
     [IdtEntry {
         offset_low: 0,
@@ -111,6 +114,27 @@ extern "C" {
     fn syscall_entry();
 }
 
+/// The interrupt gate for `vector`: breakpoints may come from user mode,
+/// double faults get their own stack.
+fn gate(vector: usize, handler: u64) -> IdtEntry {
+    IdtEntry {
+        offset_low: handler as u16,
+        selector: KERNEL_CS,
+        ist: if vector == 8 { 1 } else { 0 },
+        type_attr: if vector == 3 { 0xEE } else { 0x8E },
+        offset_mid: (handler >> 16) as u16,
+        offset_high: (handler >> 32) as u32,
+        reserved: 0,
+    }
+}
+
+/// Points the IDT's gate for `vector` at `handler`.
+fn set_gate(vector: usize, handler: u64) {
+    // SAFETY: boot, one CPU; the loaded IDT is this table, and a gate is
+    // only ever set to one of the kernel's handlers.
+    unsafe { (*IDT.get())[vector] = gate(vector, handler) };
+}
+
 fn rdmsr(msr: u32) -> u64 {
     let (lo, hi): (u32, u32);
     // SAFETY: reading an architectural MSR that exists on every x86_64 CPU.
@@ -121,7 +145,7 @@ fn rdmsr(msr: u32) -> u64 {
 /// # Safety
 /// The caller must name an MSR that exists and a value that keeps the
 /// kernel's invariants (the kernel only writes the ones in this module).
-unsafe fn wrmsr(msr: u32, value: u64) {
+pub(super) unsafe fn wrmsr(msr: u32, value: u64) {
     // SAFETY: by the caller.
     unsafe {
         asm!("wrmsr", in("ecx") msr, in("eax") value as u32, in("edx") (value >> 32) as u32,
@@ -175,16 +199,7 @@ pub fn init() -> Features {
 
         let idt = &mut *IDT.get();
         for (vector, &handler) in isr_table.iter().enumerate() {
-            let dpl3 = vector == 3;
-            idt[vector] = IdtEntry {
-                offset_low: handler as u16,
-                selector: KERNEL_CS,
-                ist: if vector == 8 { 1 } else { 0 },
-                type_attr: if dpl3 { 0xEE } else { 0x8E },
-                offset_mid: (handler >> 16) as u16,
-                offset_high: (handler >> 32) as u32,
-                reserved: 0,
-            };
+            idt[vector] = gate(vector, handler);
         }
         let idtp = DescriptorPointer {
             limit: (core::mem::size_of::<[IdtEntry; 256]>() - 1) as u16,
@@ -222,6 +237,12 @@ pub fn init() -> Features {
         // SAFETY: NXE exists (CPUID said so); setting it only adds checks.
         unsafe { wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE) };
     }
+    let pvm = super::pvm::detect(&mut |handler| set_gate(13, handler));
+    // SAFETY: reading the linker-placed table of stub addresses.
+    set_gate(13, unsafe { isr_table[13] });
+    if pvm {
+        enable_pvm(&mut f);
+    }
     let mut cr4 = read_cr4();
     if f.smep {
         cr4 |= 1 << 20;
@@ -237,6 +258,39 @@ pub fn init() -> Features {
     // executes or touches user pages through user addresses.
     unsafe { asm!("mov cr4, {}", in(reg) cr4, options(nostack, nomem)) };
     f
+}
+
+/// Switches to PVM mode (pvm.rs): the PVM entry points in the TSS, IDT and
+/// `syscall` MSR, then the page tables and the host. Every kernel page is a
+/// user page in PVM mode, so SMEP, SMAP (and PCID, which the user root
+/// would share between tasks) stay off.
+fn enable_pvm(f: &mut Features) {
+    use super::pvm;
+    f.smep = false;
+    f.smap = false;
+    f.pcid = false;
+    // SAFETY: boot, one CPU; the new stack, gates and entry point are the
+    // PVM equivalents of the ones they replace.
+    unsafe {
+        (*TSS.get()).rsp0 = pvm::STACK.get() as u64 + pvm::STACK_SIZE as u64;
+        // The host reads these through the user tables, which map them
+        // read-only: set the accessed bits the CPU would write.
+        let gdt = &mut *GDT.get();
+        for d in &mut gdt[1..5] {
+            *d |= 1 << 40;
+        }
+        for (vector, &handler) in pvm::pvm_isr_table.iter().enumerate() {
+            set_gate(vector, handler);
+        }
+        wrmsr(
+            MSR_LSTAR,
+            pvm::pvm_syscall_entry as *const () as usize as u64,
+        );
+    }
+    pvm::enable(super::kernel_root_table(), f.nx);
+    crate::kernel::console::kprintln!(
+        "cpu: PVM host (kvm_pvm): native PVM mode, user mode on its own page tables"
+    );
 }
 
 fn read_cr4() -> u64 {

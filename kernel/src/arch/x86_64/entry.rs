@@ -135,9 +135,8 @@ global_asm!(
     mov r15, [\base + {r15}]
     .endm
 
-    .text
-    .global syscall_entry
-syscall_entry:
+    /* A `syscall` from user mode: save the frame, call the handler. */
+    .macro syscall_save
     mov [rip + {scratch}], rsp
     mov rsp, [rip + {current}]
     mov [rsp + {rax}], rax
@@ -150,6 +149,37 @@ syscall_entry:
     fxsave64 [rsp + {fpu}]
     mov rsp, offset kernel_stack_top
     call {syscall_handler}
+    .endm
+
+    /* An interrupt or exception from user mode, with isr_common's stack
+       (vector, error code, rip, cs, rflags, rsp, ss): save the frame, call
+       the handler. */
+    .macro isr_user_save
+    cld
+    push rax
+    mov rax, [rip + {current}]
+    save_gprs rax
+    pop rbx
+    mov [rax + {rax}], rbx
+    mov rbx, [rsp + 16]
+    mov [rax + {rip}], rbx
+    mov rbx, [rsp + 40]
+    mov [rax + {rsp}], rbx
+    mov rbx, [rsp + 32]
+    mov [rax + {rflags}], rbx
+    mov qword ptr [rax + {full}], 1
+    fxsave64 [rax + {fpu}]
+    mov rdi, [rsp]
+    mov rsi, [rsp + 8]
+    mov rdx, cr2
+    mov rsp, offset kernel_stack_top
+    call {exception_handler}
+    .endm
+
+    .text
+    .global syscall_entry
+syscall_entry:
+    syscall_save
     jmp return_to_user
 
     .global return_to_user
@@ -180,25 +210,7 @@ return_to_user:
 isr_common:
     test qword ptr [rsp + 24], 3
     jz 4f
-    cld
-    push rax
-    mov rax, [rip + {current}]
-    save_gprs rax
-    pop rbx
-    mov [rax + {rax}], rbx
-    mov rbx, [rsp + 16]
-    mov [rax + {rip}], rbx
-    mov rbx, [rsp + 40]
-    mov [rax + {rsp}], rbx
-    mov rbx, [rsp + 32]
-    mov [rax + {rflags}], rbx
-    mov qword ptr [rax + {full}], 1
-    fxsave64 [rax + {fpu}]
-    mov rdi, [rsp]
-    mov rsi, [rsp + 8]
-    mov rdx, cr2
-    mov rsp, offset kernel_stack_top
-    call {exception_handler}
+    isr_user_save
     jmp return_to_user
 
     /* From kernel mode: an interrupt while idle, or a kernel bug. */
@@ -236,6 +248,98 @@ isr_common:
 
 "#,
     include_str!("isr_stubs.s"),
+    r#"
+    /* Under PVM (pvm.rs) these replace the entry and exit points above:
+       user mode runs on PVM's user page tables, which map only this
+       section, the descriptor tables and the PVM stack, so every entry
+       first loads the kernel's page tables and the exit loads the user
+       ones last. Everything else is the code above. */
+    .section .text.pvm_trampoline, "ax"
+    .global pvm_syscall_entry
+pvm_syscall_entry:
+    /* The bottom word of the PVM stack holds rax meanwhile. */
+    mov [rip + {pvm_scratch}], rax
+    mov rax, [rip + {pvm_kernel_cr3}]
+    mov cr3, rax
+    mov rax, [rip + {pvm_scratch}]
+    syscall_save
+    jmp pvm_return_to_user
+
+    /* The stack (the PVM stack, from the TSS) as isr_common's. */
+pvm_isr_user:
+    push rax
+    mov rax, [rip + {pvm_kernel_cr3}]
+    mov cr3, rax
+    pop rax
+    isr_user_save
+    jmp pvm_return_to_user
+
+    /* return_to_user, ending on the PVM stack and the user page tables. */
+    .global pvm_return_to_user
+pvm_return_to_user:
+    call {pvm_prepare_exit}
+    mov rax, [rip + {current}]
+    fxrstor64 [rax + {fpu}]
+    lea rsp, [rip + {pvm_stack} + {pvm_stack_size}]
+    cmp qword ptr [rax + {full}], 0
+    jne 3f
+    push qword ptr [rax + {rsp}]
+    push qword ptr [rax + {rax}]
+    restore_gprs rax
+    mov rcx, [rax + {rip}]
+    mov r11, [rax + {rflags}]
+    mov rax, [rip + {pvm_user_cr3}]
+    mov cr3, rax
+    pop rax
+    pop rsp
+    sysretq
+3:
+    push {user_ss}
+    push qword ptr [rax + {rsp}]
+    push qword ptr [rax + {rflags}]
+    push {user_cs}
+    push qword ptr [rax + {rip}]
+    push qword ptr [rax + {rax}]
+    restore_gprs rax
+    mov rcx, [rax + {rcx}]
+    mov r11, [rax + {r11}]
+    mov rax, [rip + {pvm_user_cr3}]
+    mov cr3, rax
+    pop rax
+    iretq
+
+    /* One stub per vector, as isr_stubs.s: from kernel mode (idle) the
+       kernel's page tables are loaded already and isr_common runs as it
+       is; from user mode pvm_isr_user loads them first. */
+    .macro pvm_isr_stub vector, cpu_pushes_error_code
+pvm_isr_\vector:
+    .if \cpu_pushes_error_code == 0
+    push 0
+    .endif
+    push \vector
+    test qword ptr [rsp + 24], 3
+    jz isr_common
+    jmp pvm_isr_user
+    .endm
+
+    .irp v, 0,1,2,3,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
+    pvm_isr_stub \v, 0
+    .endr
+    .irp v, 8,10,11,12,13,14,17,21,29,30
+    pvm_isr_stub \v, 1
+    .endr
+    .irp v, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+    pvm_isr_stub \v, 0
+    .endr
+
+    .section .rodata
+    .p2align 3
+    .global pvm_isr_table
+pvm_isr_table:
+    .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+    .quad pvm_isr_\v
+    .endr
+"#,
     "    .text",
     scratch = sym SYSCALL_SCRATCH,
     current = sym CURRENT_FRAME,
@@ -265,4 +369,10 @@ isr_common:
     kernel_fault = sym super::kernel_fault,
     user_ss = const super::cpu::USER_SS,
     user_cs = const super::cpu::USER_CS,
+    pvm_scratch = sym super::pvm::STACK,
+    pvm_stack = sym super::pvm::STACK,
+    pvm_stack_size = const super::pvm::STACK_SIZE,
+    pvm_kernel_cr3 = sym super::pvm::KERNEL_CR3,
+    pvm_user_cr3 = sym super::pvm::USER_CR3,
+    pvm_prepare_exit = sym super::pvm::prepare_exit,
 );

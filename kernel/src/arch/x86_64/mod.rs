@@ -12,6 +12,7 @@ mod entry;
 pub mod io;
 mod mem;
 pub mod phys;
+mod pvm;
 
 pub use entry::{set_current_frame, ThreadFrame, USER_RFLAGS_FIXED, USER_RFLAGS_MASK};
 
@@ -72,6 +73,10 @@ extern "C" fn kernel_start(start_info: u32) -> ! {
 pub fn enter_user() -> ! {
     extern "C" {
         fn return_to_user() -> !;
+    }
+    if pvm::active() {
+        // SAFETY: as below; PVM mode's exit.
+        unsafe { pvm::pvm_return_to_user() }
     }
     // SAFETY: boot set a current frame with a valid user context.
     unsafe { return_to_user() }

@@ -4,8 +4,9 @@
 
 use crate::kernel::console::{Dec, Hex};
 
-/// Where physical address 0 is mapped.
-pub const DIRECT_MAP_BASE: u64 = 0xffff_8000_0000_0000;
+/// Where physical address 0 is mapped: PML4 slot 257 (boot.rs), as PVM
+/// hosts refuse slot 256 to the guest (see pvm.rs).
+pub const DIRECT_MAP_BASE: u64 = 0xffff_8080_0000_0000;
 /// How much physical memory the direct map covers.
 pub const DIRECT_MAP_SIZE: u64 = 4 << 30;
 /// A page frame's size.
