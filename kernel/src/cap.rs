@@ -81,6 +81,21 @@ pub fn check(word: u64, badge: u64, kind: CapKind, rights: u8) -> Result<Cap, St
     })
 }
 
+/// [`check`] for a capability that names an entry of a table of `OBJECTS`
+/// objects (a power of two): the entry's index if the slot's first word
+/// holds a capability of `kind` with all of `rights` and an index inside
+/// the table. One masked compare tests all three (the IPC fast paths).
+#[inline(always)]
+pub fn check_in_table<const OBJECTS: usize>(word: u64, kind: CapKind, rights: u8) -> Option<usize> {
+    const {
+        assert!(OBJECTS.is_power_of_two() && OBJECTS as u64 <= 1 << 32);
+    }
+    let rights = u64::from(rights) << 8;
+    // Kind, the wanted rights bits, and the index bits the table lacks.
+    let mask = 0xff | rights | !(((OBJECTS as u64 - 1) << 32) | 0xffff_ffff);
+    (word & mask == kind as u64 | rights).then_some((word >> 32) as usize)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +149,35 @@ mod tests {
             check(c.encode(), c.badge, CapKind::Thread, CAP_RIGHT_COPY as u8),
             Ok(c)
         );
+    }
+
+    #[test]
+    fn table_checks_agree_with_check() {
+        use bilby_abi::{CAP_RIGHTS_ALL, CAP_RIGHT_COPY, CAP_RIGHT_USE};
+        let mut seen = 0;
+        for kind in [CapKind::Endpoint, CapKind::Thread, CapKind::Null] {
+            for rights in [0, CAP_RIGHT_USE, CAP_RIGHT_COPY, CAP_RIGHTS_ALL] {
+                for object in [0u32, 1, 255, 256, 257, 1 << 20, u32::MAX] {
+                    let c = Cap {
+                        kind,
+                        rights: rights as u8,
+                        object,
+                        badge: 0,
+                    };
+                    let word = c.encode() | 0x00ff_0000; // reserved bits are ignored
+                    for want in [CAP_RIGHT_USE, CAP_RIGHT_USE | CAP_RIGHT_COPY] {
+                        let full = check(word, 0, CapKind::Endpoint, want as u8)
+                            .ok()
+                            .map(|c| c.object as usize)
+                            .filter(|&o| o < 256);
+                        let fast = check_in_table::<256>(word, CapKind::Endpoint, want as u8);
+                        assert_eq!(fast, full, "{c:?} wanting {want}");
+                        seen += usize::from(fast.is_some());
+                    }
+                }
+            }
+        }
+        assert!(seen > 0);
     }
 
     #[test]

@@ -32,6 +32,26 @@ pub fn get(k: &Kernel, task: u16, slot: u64, kind: CapKind, rights: u64) -> Resu
     cap::check(word, badge, kind, rights as u8)
 }
 
+/// The capability in `slot` of `task`, checked for kind and rights and for
+/// naming an entry of a table of `OBJECTS` objects: the entry's index and
+/// the slot's second word (an endpoint's badge). The IPC fast paths'
+/// [`get`], with the three checks in one compare.
+#[inline(always)]
+pub fn get_indexed<const OBJECTS: usize>(
+    k: &Kernel,
+    task: u16,
+    slot: u64,
+    kind: CapKind,
+    rights: u64,
+) -> Option<(usize, u64)> {
+    let a = slot_address(k, task, slot).ok()??;
+    let [word, badge] = arch::phys::read_u64_pair(a);
+    Some((
+        cap::check_in_table::<OBJECTS>(word, kind, rights as u8)?,
+        badge,
+    ))
+}
+
 /// Checks that `slot` of `task` is a valid, empty slot.
 pub fn check_empty(k: &Kernel, task: u16, slot: u64) -> Result<(), Status> {
     match slot_address(k, task, slot)? {

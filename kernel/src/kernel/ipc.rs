@@ -470,51 +470,53 @@ const _: () = assert!(super::MAX_THREADS < NONE as usize);
 
 /// `IpcCall` by the current thread `t` with a receiver waiting on the
 /// endpoint: the message goes straight into the receiver's registers (and
-/// UTCB), the caller waits for the reply and the receiver runs.
+/// UTCB), the caller waits for the reply and the receiver runs. (A `u8`
+/// names any of the 256 threads without another index check.)
 #[inline(always)]
-pub fn fast_call(k: &mut Kernel, t: u16) -> bool {
-    let th = &k.threads[t as usize];
+pub fn fast_call(k: &mut Kernel, t: u8) -> bool {
+    let th = &k.threads[usize::from(t)];
     let tag = th.frame.regs.rsi;
-    // A call may not use a kernel label (a reply may).
-    if !plain_register_tag(tag) || tag >= u64::from(KERNEL_LABEL_BASE) << MESSAGE_TAG_LABEL_SHIFT {
+    if !plain_register_tag(tag) {
         return false;
     }
     let Some((ep, badge)) = endpoint_cap(k, th.task, th.frame.regs.rdi) else {
         return false;
     };
-    let rcv = k.endpoints[ep].receivers.head;
-    let Some(rth) = k.threads.get(rcv as usize) else {
-        return false;
-    };
-    if outranks(k, rth.priority) {
+    // A call may not use a kernel label (a reply may).
+    if tag >= u64::from(KERNEL_LABEL_BASE) << MESSAGE_TAG_LABEL_SHIFT {
         return false;
     }
-    let Some(utcbs) = fast_utcbs(k, t, rcv, tag) else {
+    let rcv = k.endpoints[ep].receivers.head;
+    let Some(rth) = k.threads.get(usize::from(rcv)) else {
         return false;
     };
+    if outranks(k, rth.priority) || !fast_utcbs_cached(k, t.into(), rcv, tag) {
+        return false;
+    }
     k.endpoints[ep].receivers.pop_head(&mut k.links, rcv);
-    let r = &k.threads[t as usize].frame.regs;
+    let r = &k.threads[usize::from(t)].frame.regs;
     let words = [r.rdx, r.r10, r.r8, r.r9];
-    let rr = &mut k.threads[rcv as usize];
+    let rr = &mut k.threads[usize::from(rcv)];
     set_message_registers(&mut rr.frame.regs, badge, tag, words);
-    rr.reply_to = t;
+    rr.reply_to = t.into();
     rr.state = State::Running;
     // `send_badge` and `send_is_call` only matter while queued to send.
-    k.threads[t as usize].state = State::BlockedReply;
+    k.threads[usize::from(t)].state = State::BlockedReply;
     k.counters.hypercalls += 1;
     fast_finish(k, rcv);
-    fast_copy_long_words(utcbs, tag);
+    fast_copy_long_words(k, t.into(), rcv, tag);
     true
 }
 
-/// `IpcReplyRecv` with a caller waiting for the reply (a register or UTCB
-/// message, or a Resume reply to an exception) and nothing queued to
-/// receive: the replier blocks on the endpoint and the caller runs.
+/// `IpcReplyRecv` by the current thread `t` with a caller waiting for the
+/// reply (a register or UTCB message, or a Resume reply to an exception)
+/// and nothing queued to receive: the replier blocks on the endpoint and
+/// the caller runs.
 #[inline(always)]
-pub fn fast_reply_recv(k: &mut Kernel, t: u16) -> bool {
-    let th = &k.threads[t as usize];
+pub fn fast_reply_recv(k: &mut Kernel, t: u8) -> bool {
+    let th = &k.threads[usize::from(t)];
     let c = th.reply_to;
-    let Some(cth) = k.threads.get(c as usize) else {
+    let Some(cth) = k.threads.get(usize::from(c)) else {
         return false;
     };
     let tag = th.frame.regs.rsi;
@@ -531,53 +533,54 @@ pub fn fast_reply_recv(k: &mut Kernel, t: u16) -> bool {
     {
         return false;
     }
-    let mut copy = None;
-    if cth.exception.label != 0 {
+    let exception = cth.exception.label != 0;
+    if exception {
         if tag >> MESSAGE_TAG_LABEL_SHIFT != ReplyLabel::Resume as u64 {
             return false;
         }
-        let Some(u) = cached_utcb(k, t) else {
+        let Some(u) = cached_utcb(k, t.into()) else {
             return false;
         };
         let base = u + UTCB_EXCEPTION + EXCEPTION_REGS;
         // A refused frame is refused again on the general path.
-        if objects::load_registers(&mut k.threads[c as usize].frame, base).is_err() {
+        if objects::load_registers(&mut k.threads[usize::from(c)].frame, base).is_err() {
             return false;
         }
-        k.threads[c as usize].exception.label = 0;
+        k.threads[usize::from(c)].exception.label = 0;
     } else {
-        let Some(utcbs) = fast_utcbs(k, t, c, tag) else {
+        if !fast_utcbs_cached(k, t.into(), c, tag) {
             return false;
-        };
-        let r = &k.threads[t as usize].frame.regs;
+        }
+        let r = &k.threads[usize::from(t)].frame.regs;
         let words = [r.rdx, r.r10, r.r8, r.r9];
-        set_message_registers(&mut k.threads[c as usize].frame.regs, 0, tag, words);
-        copy = utcbs;
+        set_message_registers(&mut k.threads[usize::from(c)].frame.regs, 0, tag, words);
     }
-    let th = &mut k.threads[t as usize];
+    let th = &mut k.threads[usize::from(t)];
     th.reply_to = NONE;
     th.state = State::BlockedRecv(ep as u16);
-    k.endpoints[ep].receivers.push_back(&mut k.links, t);
-    k.threads[c as usize].state = State::Running;
+    k.endpoints[ep].receivers.push_back(&mut k.links, t.into());
+    k.threads[usize::from(c)].state = State::Running;
     k.counters.hypercalls += 1;
     fast_finish(k, c);
-    fast_copy_long_words(copy, tag);
+    if !exception {
+        fast_copy_long_words(k, t.into(), c, tag);
+    }
     true
 }
 
-/// A virtualized thread's `syscall` with its handler waiting on the
-/// endpoint: the exception message goes straight into the handler's UTCB
-/// and the handler runs.
+/// A virtualized thread's `syscall` (the current thread `t`) with its
+/// handler waiting on the endpoint: the exception message goes straight
+/// into the handler's UTCB and the handler runs.
 #[inline(always)]
-pub fn fast_syscall_exception(k: &mut Kernel, t: u16) -> bool {
-    let Some(port) = k.threads[t as usize].handler else {
+pub fn fast_syscall_exception(k: &mut Kernel, t: u8) -> bool {
+    let Some(port) = k.threads[usize::from(t)].handler else {
         return false;
     };
-    let Some(ep) = k.endpoints.get(port.endpoint as usize) else {
+    let Some(ep) = k.endpoints.get(usize::from(port.endpoint)) else {
         return false;
     };
     let rcv = ep.receivers.head;
-    let Some(rth) = k.threads.get(rcv as usize) else {
+    let Some(rth) = k.threads.get(usize::from(rcv)) else {
         return false;
     };
     if !ep.alive || outranks(k, rth.priority) {
@@ -586,21 +589,21 @@ pub fn fast_syscall_exception(k: &mut Kernel, t: u16) -> bool {
     let Some(u) = cached_utcb(k, rcv) else {
         return false;
     };
-    write_exception(k, t, u + UTCB_EXCEPTION, &SYSCALL_EXCEPTION);
-    k.threads[t as usize].exception = SYSCALL_EXCEPTION;
-    k.endpoints[port.endpoint as usize]
+    write_exception(k, t.into(), u + UTCB_EXCEPTION, &SYSCALL_EXCEPTION);
+    k.threads[usize::from(t)].exception = SYSCALL_EXCEPTION;
+    k.endpoints[usize::from(port.endpoint)]
         .receivers
-        .pop_front(&mut k.links);
+        .pop_head(&mut k.links, rcv);
     let tag = MessageTag {
         label: SYSCALL_EXCEPTION.label,
         words: 0,
     }
     .encode();
-    let rr = &mut k.threads[rcv as usize];
+    let rr = &mut k.threads[usize::from(rcv)];
     set_message_registers(&mut rr.frame.regs, port.badge, tag, [0; 4]);
-    rr.reply_to = t;
+    rr.reply_to = t.into();
     rr.state = State::Running;
-    k.threads[t as usize].state = State::BlockedReply;
+    k.threads[usize::from(t)].state = State::BlockedReply;
     k.counters.exception_ipcs += 1;
     fast_finish(k, rcv);
     true
@@ -620,9 +623,13 @@ fn fast_finish(k: &mut Kernel, next: u16) {
 /// carries the use right: its index and the capability's badge.
 #[inline(always)]
 fn endpoint_cap(k: &Kernel, task: u16, slot: u64) -> Option<(usize, u64)> {
-    let cap = super::cspace::get(k, task, slot, CapKind::Endpoint, CAP_RIGHT_USE).ok()?;
-    let ep = cap.object as usize;
-    (ep < k.endpoints.len()).then_some((ep, cap.badge))
+    super::cspace::get_indexed::<{ super::MAX_ENDPOINTS }>(
+        k,
+        task,
+        slot,
+        CapKind::Endpoint,
+        CAP_RIGHT_USE,
+    )
 }
 
 /// Whether a ready thread has a higher priority than `priority` (a thread
@@ -668,25 +675,22 @@ fn copy_long_words(k: &mut Kernel, from: u16, to: u16, tag: u64) {
 }
 
 /// The fast paths' [`copy_long_words`], in two steps. First, while still
-/// checking: for a message with words beyond the registers, the UTCB
-/// addresses of sender `from` and receiver `to` (Some(None) for a register
-/// message), or None unless both are cached (the general path fills them).
+/// checking: whether the UTCB addresses of sender `from` and receiver `to`
+/// are cached if the message has words beyond the registers (the general
+/// path fills them).
 #[inline(always)]
-fn fast_utcbs(k: &Kernel, from: u16, to: u16, tag: u64) -> Option<Option<(u64, u64)>> {
-    if !has_long_words(tag) {
-        return Some(None);
-    }
-    match (cached_utcb(k, from), cached_utcb(k, to)) {
-        (Some(src), Some(dst)) => Some(Some((src, dst))),
-        _ => None,
-    }
+fn fast_utcbs_cached(k: &Kernel, from: u16, to: u16, tag: u64) -> bool {
+    !has_long_words(tag) || (cached_utcb(k, from).is_some() && cached_utcb(k, to).is_some())
 }
 
 /// Second, once everything else is done (the copy's `rep movsq` takes
-/// registers the rest would need): the copy itself.
+/// registers the rest would need, and nothing is kept in registers for
+/// it): the copy itself, between the addresses found cached in the first.
 #[inline(always)]
-fn fast_copy_long_words(utcbs: Option<(u64, u64)>, tag: u64) {
-    if let Some((src, dst)) = utcbs {
+fn fast_copy_long_words(k: &Kernel, from: u16, to: u16, tag: u64) {
+    if has_long_words(tag) {
+        let src = k.threads[usize::from(from)].utcb_pa;
+        let dst = k.threads[usize::from(to)].utcb_pa;
         copy_utcb_words(dst, src, tag);
     }
 }
@@ -695,6 +699,8 @@ fn fast_copy_long_words(utcbs: Option<(u64, u64)>, tag: u64) {
 /// beyond the registers from the UTCB at `src` to the one at `dst`.
 #[inline(always)]
 fn copy_utcb_words(dst: u64, src: u64, tag: u64) {
-    let words = (tag & MESSAGE_TAG_WORDS_MASK).saturating_sub(REGISTER_WORDS);
+    // Only for a tag with words beyond the registers; a count that wrapped
+    // would fail the page bound of the copy.
+    let words = (tag & MESSAGE_TAG_WORDS_MASK).wrapping_sub(REGISTER_WORDS);
     arch::phys::copy_page_words(dst, src, UTCB_MR_BEYOND_REGISTERS, words);
 }

@@ -18,8 +18,11 @@ use bilby_abi::{ExceptionKind, Hypercall, ThreadMode, Vector};
 pub fn syscall(k: &mut Kernel) {
     let t = k.current;
     let Some(th) = k.threads.get(t as usize) else {
-        return slow_syscall(k);
+        no_current_thread();
     };
+    // A valid index: the paths below take it as a `u8`.
+    const _: () = assert!(super::MAX_THREADS == 1 << u8::BITS);
+    let t = t as u8;
     if th.mode == ThreadMode::Virtualized {
         return syscall_exception(k, t);
     }
@@ -29,46 +32,57 @@ pub fn syscall(k: &mut Kernel) {
     } else if nr == Hypercall::IpcReplyRecv as u64 {
         ipc_reply_recv(k, t)
     } else {
-        slow_syscall(k)
+        hypercall(k, t)
     }
 }
 
 /// `IpcCall`: the fast path, else the general one.
 #[inline(never)]
-fn ipc_call(k: &mut Kernel, t: u16) {
+fn ipc_call(k: &mut Kernel, t: u8) {
     if !ipc::fast_call(k, t) {
-        slow_syscall(k)
+        hypercall(k, t)
     }
 }
 
 /// `IpcReplyRecv`: the fast path, else the general one.
 #[inline(never)]
-fn ipc_reply_recv(k: &mut Kernel, t: u16) {
+fn ipc_reply_recv(k: &mut Kernel, t: u8) {
     if !ipc::fast_reply_recv(k, t) {
-        slow_syscall(k)
+        hypercall(k, t)
     }
 }
 
-/// A virtualized thread's `syscall`: the fast path, else the general one.
+/// A virtualized thread's `syscall`: the fast path, else the general one,
+/// exception IPC to its handler.
 #[inline(never)]
-fn syscall_exception(k: &mut Kernel, t: u16) {
+fn syscall_exception(k: &mut Kernel, t: u8) {
     if !ipc::fast_syscall_exception(k, t) {
-        slow_syscall(k)
+        raise_syscall(k, t)
     }
 }
 
-/// The general path of a `syscall`.
+/// The general path of a virtualized thread's `syscall`.
 #[inline(never)]
-fn slow_syscall(k: &mut Kernel) {
+fn raise_syscall(k: &mut Kernel, t: u8) {
     k.counters.user_to_kernel += 1;
-    let t = k.current;
-    if k.threads[t as usize].mode == ThreadMode::Virtualized {
-        let port = k.threads[t as usize].handler;
-        ipc::raise(k, t, ipc::SYSCALL_EXCEPTION, port);
-    } else {
-        super::syscalls::dispatch(k, t);
-    }
+    let port = k.threads[usize::from(t)].handler;
+    ipc::raise(k, t.into(), ipc::SYSCALL_EXCEPTION, port);
     leave(k);
+}
+
+/// The general path of a hypercall by thread `t`.
+#[inline(never)]
+fn hypercall(k: &mut Kernel, t: u8) {
+    k.counters.user_to_kernel += 1;
+    super::syscalls::dispatch(k, t.into());
+    leave(k);
+}
+
+/// A `syscall` with no thread on the CPU: a kernel bug.
+#[cold]
+#[inline(never)]
+fn no_current_thread() -> ! {
+    panic!("syscall entry with no current thread")
 }
 
 /// A CPU exception or interrupt from user mode; the frame is saved.
