@@ -100,7 +100,10 @@ pub fn kernel_bench(args: &[String]) -> Result<()> {
     let bilby = match &bilby_result {
         Ok(f) => report::Bilby {
             status: if f.paths.values().any(|p| p.kvm_cycles_per_op.is_some()) {
-                "measured (path lengths under TCG icount, times under KVM)".into()
+                format!(
+                    "measured (path lengths under TCG icount, times under KVM{})",
+                    bilby::kvm_caveat()
+                )
             } else {
                 format!(
                     "measured (path lengths under TCG icount; no KVM times: {})",
