@@ -145,6 +145,14 @@ pub const MESSAGE_TAG_LABEL_SHIFT: u32 = 32;
 /// Mask of the word count in a [`MessageTag`] word.
 pub const MESSAGE_TAG_WORDS_MASK: u64 = 0xFF;
 
+/// Device memory must lie below this physical address (64 GiB, the
+/// smallest physical address width of x86_64 CPUs) (since 1.1).
+pub const DEVICE_MEMORY_LIMIT: u64 = 0x0000_0010_0000_0000;
+/// The local APIC's page, never issued as device memory (since 1.1).
+pub const LOCAL_APIC_BASE: u64 = 0xFEE0_0000;
+/// The I/O APIC's page, never issued as device memory (since 1.1).
+pub const IO_APIC_BASE: u64 = 0xFEC0_0000;
+
 /// Mapping right: the page may be read.
 pub const RIGHT_READ: u64 = 1;
 /// Mapping right: the page may be written.
@@ -285,13 +293,20 @@ pub enum Hypercall {
     /// Args: I/O-port cap, port, width in bytes (1, 2 or 4), value. Writes
     /// the low `width` bytes of the value (since 1.1).
     IoPortWrite = 31,
+    /// Args: control cap, physical address, pages, destination slot. Issues
+    /// a Memory capability ([`MemoryKind::Device`]) over device memory:
+    /// page aligned, below [`DEVICE_MEMORY_LIMIT`], overlapping no RAM the
+    /// firmware reports and neither interrupt controller's page
+    /// ([`LOCAL_APIC_BASE`], [`IO_APIC_BASE`]). `MemoryMap` maps its
+    /// frames (offset in pages) uncached and never executable (since 1.1).
+    DeviceMemoryIssue = 32,
 }
 
 impl Hypercall {
     /// Every hypercall, in number order.
     ///
     /// cbindgen:ignore
-    pub const ALL: [Hypercall; 32] = [
+    pub const ALL: [Hypercall; 33] = [
         Hypercall::Nop,
         Hypercall::AbiVersion,
         Hypercall::DebugPutc,
@@ -324,6 +339,7 @@ impl Hypercall {
         Hypercall::IoPortsIssue,
         Hypercall::IoPortRead,
         Hypercall::IoPortWrite,
+        Hypercall::DeviceMemoryIssue,
     ];
 }
 
@@ -363,6 +379,7 @@ impl TryFrom<u32> for Hypercall {
             29 => Hypercall::IoPortsIssue,
             30 => Hypercall::IoPortRead,
             31 => Hypercall::IoPortWrite,
+            32 => Hypercall::DeviceMemoryIssue,
             _ => return Err(Status::InvalidHypercall),
         })
     }
@@ -766,6 +783,9 @@ pub enum MemoryKind {
     Reserved = 3,
     /// Used by the kernel; no capability.
     Kernel = 4,
+    /// Device memory (MMIO) issued by [`Hypercall::DeviceMemoryIssue`];
+    /// its capability maps the device's frames uncached (since 1.1).
+    Device = 5,
 }
 
 /// One physical memory region.
@@ -937,7 +957,7 @@ const _: () = {
     assert!(BOOT_MAX_MODULES == 16);
     assert!(BOOT_MODULE_NAME_LEN == 32);
     assert!(size_of::<AbiNote>() == 8);
-    assert!(Hypercall::ALL.len() == Hypercall::IoPortWrite as usize + 1);
+    assert!(Hypercall::ALL.len() == Hypercall::DeviceMemoryIssue as usize + 1);
     assert!(Status::ALL.len() == Status::IncompatibleAbi as usize + 1);
 };
 

@@ -108,6 +108,9 @@ pub const CONSTANTS: &[Constant] = constants![
     KERNEL_LABEL_BASE,
     MESSAGE_TAG_LABEL_SHIFT,
     MESSAGE_TAG_WORDS_MASK,
+    DEVICE_MEMORY_LIMIT,
+    LOCAL_APIC_BASE,
+    IO_APIC_BASE,
     RIGHT_READ,
     RIGHT_WRITE,
     RIGHT_EXECUTE,
@@ -171,6 +174,7 @@ pub const ENUMERATIONS: &[Enumeration] = &[
         IoPortsIssue,
         IoPortRead,
         IoPortWrite,
+        DeviceMemoryIssue,
     }),
     enumeration!(Status {
         Ok,
@@ -240,7 +244,8 @@ pub const ENUMERATIONS: &[Enumeration] = &[
         Free,
         Module,
         Reserved,
-        Kernel
+        Kernel,
+        Device
     }),
 ];
 

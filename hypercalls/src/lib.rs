@@ -351,6 +351,17 @@ mod wrappers {
         let a = [ports.into(), port.into(), width.into(), value.into(), 0, 0];
         hypercall::<{ Hypercall::IoPortWrite as u32 }>(a).result()
     }
+    /// Issues a Memory capability over device memory (MMIO) at physical
+    /// address `phys`, `pages` long (ABI 1.1).
+    pub fn device_memory_issue(
+        control: u32,
+        phys: u64,
+        pages: u64,
+        dest_slot: u32,
+    ) -> Result<(), Status> {
+        let a = [control.into(), phys, pages, dest_slot.into(), 0, 0];
+        hypercall::<{ Hypercall::DeviceMemoryIssue as u32 }>(a).result()
+    }
 }
 
 #[cfg(target_arch = "x86_64")]

@@ -9,6 +9,7 @@
 
 pub mod bundle;
 pub mod cap;
+pub mod device;
 pub mod elf;
 pub mod exit;
 pub mod frames;

@@ -21,6 +21,8 @@ pub enum PoolKind {
     Free,
     /// A boot module's image: mapped in place.
     Module,
+    /// Device memory (MMIO): mapped in place, uncached; never RAM.
+    Device,
 }
 
 /// One pool of physical frames.

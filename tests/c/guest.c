@@ -34,6 +34,7 @@ PROBE(cap_copy, bilby_cap_copy(0x114, 0x215, 0x316, BILBY_CAP_RIGHT_USE, 0x5555)
 PROBE(cap_delete, bilby_cap_delete(0x115, 0x216))
 PROBE(io_ports_issue, bilby_io_ports_issue(0x11b, 0x2170, 0x21c, 0x31d))
 PROBE(io_port_write, bilby_io_port_write(0x11d, 0x2071, 4, 0x4cafe))
+PROBE(device_memory_issue, bilby_device_memory_issue(0x11e, 0xfed00000, 0x21f, 0x320))
 
 uint64_t probe_io_port_read(void);
 uint64_t probe_io_port_read(void) {

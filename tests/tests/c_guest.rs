@@ -399,6 +399,11 @@ fn every_stub_puts_number_and_arguments_in_the_documented_registers() {
         H::IoPortWrite,
         [s(0x11d), s(0x2071), s(4), s(0x4cafe), None, None],
     );
+    expect(
+        "probe_device_memory_issue",
+        H::DeviceMemoryIssue,
+        [s(0x11e), s(0xfed0_0000), s(0x21f), s(0x320), None, None],
+    );
 }
 
 #[test]

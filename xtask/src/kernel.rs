@@ -804,6 +804,19 @@ const SCENARIOS: &[Scenario] = &[
         malformed: Malformed::No,
     },
     Scenario {
+        name: "hpet_driver",
+        guests: &["hpet_driver"],
+        exit_code: 0,
+        markers: &[
+            "hpet_driver: HPET at 0xfed00000 mapped uncached",
+            "hpet_driver: main counter advanced",
+            "hpet_driver: device memory refused for RAM and interrupt controllers; mapped, derived and unmapped like any memory",
+            "shutdown requested",
+        ],
+        proves: "device memory: a Memory capability over the HPET's MMIO maps uncached into user space, its counter runs, MapPages derives and UnmapPages recursively removes it; RAM, interrupt controllers, executable mappings and kernel reads of device memory are refused",
+        malformed: Malformed::No,
+    },
+    Scenario {
         name: "bad_root",
         guests: &["hello"],
         exit_code: EXIT_BAD_ROOT,

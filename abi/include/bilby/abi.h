@@ -59,6 +59,16 @@
 // Mask of the word count in a [`MessageTag`] word.
 #define BILBY_MESSAGE_TAG_WORDS_MASK 255
 
+// Device memory must lie below this physical address (64 GiB, the
+// smallest physical address width of x86_64 CPUs) (since 1.1).
+#define BILBY_DEVICE_MEMORY_LIMIT 68719476736
+
+// The local APIC's page, never issued as device memory (since 1.1).
+#define BILBY_LOCAL_APIC_BASE 4276092928
+
+// The I/O APIC's page, never issued as device memory (since 1.1).
+#define BILBY_IO_APIC_BASE 4273995776
+
 // Mapping right: the page may be read.
 #define BILBY_RIGHT_READ 1
 
@@ -213,6 +223,13 @@ enum BilbyHypercall
   // Args: I/O-port cap, port, width in bytes (1, 2 or 4), value. Writes
   // the low `width` bytes of the value (since 1.1).
   BILBY_HYPERCALL_IO_PORT_WRITE = 31,
+  // Args: control cap, physical address, pages, destination slot. Issues
+  // a Memory capability ([`MemoryKind::Device`]) over device memory:
+  // page aligned, below [`DEVICE_MEMORY_LIMIT`], overlapping no RAM the
+  // firmware reports and neither interrupt controller's page
+  // ([`LOCAL_APIC_BASE`], [`IO_APIC_BASE`]). `MemoryMap` maps its
+  // frames (offset in pages) uncached and never executable (since 1.1).
+  BILBY_HYPERCALL_DEVICE_MEMORY_ISSUE = 32,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -444,6 +461,9 @@ enum BilbyMemoryKind
   BILBY_MEMORY_KIND_RESERVED = 3,
   // Used by the kernel; no capability.
   BILBY_MEMORY_KIND_KERNEL = 4,
+  // Device memory (MMIO) issued by [`Hypercall::DeviceMemoryIssue`];
+  // its capability maps the device's frames uncached (since 1.1).
+  BILBY_MEMORY_KIND_DEVICE = 5,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

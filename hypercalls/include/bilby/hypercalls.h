@@ -295,6 +295,14 @@ static inline uint64_t bilby_io_port_write(uint32_t ports, uint16_t port, uint32
   return bilby_hypercall(BILBY_HYPERCALL_IO_PORT_WRITE, ports, port, width, value, 0, 0).status;
 }
 
+/* Device memory (ABI 1.1): a Memory capability over MMIO, mapped uncached. */
+static inline uint64_t bilby_device_memory_issue(uint32_t control, uint64_t phys, uint64_t pages,
+                                                 uint32_t dest_slot) {
+  return bilby_hypercall(BILBY_HYPERCALL_DEVICE_MEMORY_ISSUE, control, phys, pages, dest_slot, 0,
+                         0)
+      .status;
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -82,13 +82,21 @@ const PTE_WRITE: u64 = 2;
 const PTE_USER: u64 = 4;
 const PTE_NX: u64 = 1 << 63;
 const PTE_ADDR: u64 = 0x000f_ffff_ffff_f000;
+const PTE_WRITE_THROUGH: u64 = 1 << 3;
+const PTE_CACHE_DISABLE: u64 = 1 << 4;
+
+/// A kernel-internal bit beside the `RIGHT_*` bits of a mapping: the page
+/// is device memory, mapped uncached (never accepted from user space:
+/// `check_rights` allows `RIGHTS_ALL` only).
+pub const MAP_UNCACHED: u64 = 1 << 16;
+const _: () = assert!(MAP_UNCACHED & bilby_abi::RIGHTS_ALL == 0);
 
 /// A user leaf mapping.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Leaf {
     /// Physical frame.
     pub frame: u64,
-    /// `RIGHT_*` bits.
+    /// `RIGHT_*` bits, and [`MAP_UNCACHED`] for device memory.
     pub rights: u64,
 }
 
@@ -154,6 +162,9 @@ pub fn map_page(
     if rights & RIGHT_EXECUTE == 0 && k.features.nx {
         e |= PTE_NX;
     }
+    if rights & MAP_UNCACHED != 0 {
+        e |= PTE_CACHE_DISABLE | PTE_WRITE_THROUGH;
+    }
     arch::phys::write_u64(slot, e);
     Ok(())
 }
@@ -185,6 +196,9 @@ pub fn lookup(root: u64, vaddr: u64) -> Option<Leaf> {
     }
     if e & PTE_NX == 0 {
         rights |= RIGHT_EXECUTE;
+    }
+    if e & PTE_CACHE_DISABLE != 0 {
+        rights |= MAP_UNCACHED;
     }
     Some(Leaf {
         frame: e & PTE_ADDR,
@@ -231,10 +245,14 @@ pub fn free_tables(k: &mut Kernel, root: u64) {
     free_frame(k, root);
 }
 
-/// The physical address of user byte `vaddr` if mapped with `rights`.
+/// The physical address of user byte `vaddr` if mapped with `rights` in
+/// RAM: the kernel never reads or writes a user's device memory (the
+/// direct map does not cover it, or covers it cached).
 pub fn user_phys(root: u64, vaddr: u64, rights: u64) -> Result<u64, Status> {
     match lookup(root, vaddr) {
-        Some(l) if l.rights & rights == rights => Ok(l.frame + vaddr % PAGE_SIZE),
+        Some(l) if l.rights & rights == rights && l.rights & MAP_UNCACHED == 0 => {
+            Ok(l.frame + vaddr % PAGE_SIZE)
+        }
         _ => Err(Status::InvalidAddress),
     }
 }

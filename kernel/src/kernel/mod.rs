@@ -34,6 +34,8 @@ pub const MAX_THREADS: usize = 256;
 pub const MAX_ENDPOINTS: usize = 256;
 /// Memory pool table size.
 pub const MAX_POOLS: usize = 48;
+/// Firmware RAM ranges remembered for the device-memory check.
+pub const MAX_FIRMWARE_RAM: usize = 32;
 /// Mapping database capacity (user pages mapped at once, all tasks).
 pub const MAX_MAPPINGS: usize = 32768;
 /// Mapping database hash buckets.
@@ -223,6 +225,12 @@ pub struct Kernel {
     pub endpoints: [Endpoint; MAX_ENDPOINTS],
     /// Memory pools.
     pub pools: [Pool; MAX_POOLS],
+    /// The RAM the firmware reported, `[start, end)` rounded outward to
+    /// whole pages: device memory may overlap none of it.
+    pub firmware_ram: [(u64, u64); MAX_FIRMWARE_RAM],
+    /// Valid entries of `firmware_ram`, or `None` if the firmware reported
+    /// more than fit (then no device memory is issued at all).
+    pub firmware_ram_count: Option<usize>,
     /// IRQ lines.
     pub irqs: [Irq; IRQ_LINES],
     /// The user timer.
@@ -270,6 +278,8 @@ impl Kernel {
             links: [Link::UNLINKED; MAX_THREADS],
             endpoints: [Endpoint::EMPTY; MAX_ENDPOINTS],
             pools: [Pool::EMPTY; MAX_POOLS],
+            firmware_ram: [(0, 0); MAX_FIRMWARE_RAM],
+            firmware_ram_count: Some(0),
             irqs: [Irq {
                 port: None,
                 pending: false,

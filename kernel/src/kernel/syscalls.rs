@@ -13,9 +13,11 @@ use crate::arch;
 use bilby_abi::{
     CapKind, Hypercall, MessageTag, Status, ThreadConfigItem, ThreadMode, CAP_NULL, CAP_RIGHTS_ALL,
     CAP_RIGHT_COPY, CAP_RIGHT_USE, EXREGS_READ, EXREGS_WRITE, KERNEL_LABEL_BASE, MAX_PRIORITY,
-    PAGE_SIZE, REGISTER_MESSAGE_WORDS, RIGHTS_ALL, RIGHT_READ, TIMER_PERIODIC, UTCB_MESSAGE_WORDS,
+    PAGE_SIZE, REGISTER_MESSAGE_WORDS, RIGHTS_ALL, RIGHT_EXECUTE, RIGHT_READ, TIMER_PERIODIC,
+    UTCB_MESSAGE_WORDS,
 };
 use bilby_kernel::cap::Cap;
+use bilby_kernel::device;
 use bilby_kernel::ioports::{self, PortRange};
 use bilby_kernel::queue::NONE;
 
@@ -151,7 +153,10 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
             Ok(Outcome::Blocked)
         }
         Hypercall::EndpointCreate => {
-            cspace::get(k, task, a[0], CapKind::Memory, USE)?;
+            // Endpoints live in a kernel table, but only a pool of free
+            // memory authorizes one, as for every other object.
+            let mem = cspace::get(k, task, a[0], CapKind::Memory, USE)?;
+            free_pool(k, mem)?;
             cspace::check_empty(k, task, a[1])?;
             let e = objects::create_endpoint(k)?;
             insert_or(k, task, a[1], CapKind::Endpoint, u32::from(e), |k| {
@@ -410,6 +415,28 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
             insert_or(k, task, a[3], CapKind::IoPorts, range.encode(), |_| {})?;
             Ok(Outcome::Done)
         }
+        Hypercall::DeviceMemoryIssue => {
+            cspace::get(k, task, a[0], CapKind::Control, USE)?;
+            let ram = match k.firmware_ram_count {
+                Some(n) => &k.firmware_ram[..n],
+                None => return Err(Status::NotSupported),
+            };
+            let (base, end) = device::check(a[1], a[2], ram)?;
+            cspace::check_empty(k, task, a[3])?;
+            // One pool per distinct range: issuing the same range again
+            // shares it, so repeated requests cannot use up the table.
+            let existing = k.pools.iter().position(|p| {
+                p.alive && p.kind == PoolKind::Device && p.base == base && p.end == end
+            });
+            let pool = match existing {
+                Some(i) => i as u16,
+                None => {
+                    memory::add_pool(k, PoolKind::Device, base, end).ok_or(Status::OutOfMemory)?
+                }
+            };
+            insert_or(k, task, a[3], CapKind::Memory, u32::from(pool), |_| {})?;
+            Ok(Outcome::Done)
+        }
         Hypercall::IoPortRead => {
             let c = cspace::get(k, task, a[0], CapKind::IoPorts, USE)?;
             let (port, width) = ioports::access(PortRange::decode(c.object), a[1], a[2])?;
@@ -545,13 +572,19 @@ fn memory_map(
     let table_pool = k.tasks[task as usize].pool;
     let in_range = match p.kind {
         PoolKind::Free => offset == 0,
-        PoolKind::Module => offset
+        PoolKind::Module | PoolKind::Device => offset
             .checked_add(pages)
             .is_some_and(|e| e <= (p.end - p.base) / PAGE_SIZE),
     };
     if !in_range {
         return Err(Status::InvalidArgument);
     }
+    // Device memory is never executable, and always uncached.
+    let rights = match p.kind {
+        PoolKind::Device if rights & RIGHT_EXECUTE != 0 => return Err(Status::InvalidArgument),
+        PoolKind::Device => rights | memory::MAP_UNCACHED,
+        _ => rights,
+    };
     if p.kind == PoolKind::Free && p.available < pages {
         return Err(Status::OutOfMemory);
     }
@@ -559,10 +592,10 @@ fn memory_map(
         // Fresh frames from a free pool; a module's image in place.
         let frame = match p.kind {
             PoolKind::Free => memory::alloc_frame(k, pool)?,
-            PoolKind::Module => p.base + (offset + i) * PAGE_SIZE,
+            PoolKind::Module | PoolKind::Device => p.base + (offset + i) * PAGE_SIZE,
         };
         let va = vaddr + i * PAGE_SIZE;
-        // free_frame leaves module frames alone.
+        // free_frame leaves module and device frames alone.
         map_recorded(k, root, table_pool, task, va, frame, rights, None)
             .inspect_err(|_| memory::free_frame(k, frame))?;
     }
@@ -626,6 +659,8 @@ pub fn map_pages(
         let (s, d) = (source + i * PAGE_SIZE, destination + i * PAGE_SIZE);
         let leaf = memory::lookup(src_root, s).ok_or(Status::InvalidAddress)?;
         let node = k.mapdb.find(from, s).ok_or(Status::InvalidAddress)?;
+        // A derived mapping of device memory stays uncached.
+        let rights = rights | (leaf.rights & memory::MAP_UNCACHED);
         if grant {
             k.unmap_generation += 1;
             memory::map_page(k, dst_root, table_pool, d, leaf.frame, rights)?;
