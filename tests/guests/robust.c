@@ -167,6 +167,8 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
   EXPECT(bilby_io_port_write(ports, 0x72, 1, 0), BILBY_STATUS_INSUFFICIENT_RIGHTS);
   EXPECT(bilby_io_port_write(ports, 0x70, 8, 0), BILBY_STATUS_INVALID_ARGUMENT);
   EXPECT(bilby_io_port_write(ep, 0x70, 1, 0), BILBY_STATUS_WRONG_CAPABILITY_KIND);
+  EXPECT(bilby_device_memory_issue(control, 0, 1, slot), BILBY_STATUS_INVALID_ADDRESS);
+  EXPECT(bilby_device_memory_issue(ep, 0xfed00000, 1, slot), BILBY_STATUS_WRONG_CAPABILITY_KIND);
   /* A copy without the use right can neither access nor issue. */
   uint32_t ports_nouse = slot++;
   EXPECT(bilby_cap_copy(ports, bi->self_task, ports_nouse, BILBY_CAP_RIGHT_COPY, 0),
