@@ -76,8 +76,8 @@ fn cached_utcb(k: &Kernel, t: u16) -> Option<u64> {
 
 /// The cache miss of [`utcb_phys`]: a page-table walk. The frame must be
 /// one the kernel reaches through the direct map
-/// ([`arch::phys::reachable_frame`]): the fast paths copy into cached UTCBs
-/// without further range checks.
+/// ([`arch::phys::reachable_frame`]); copies between cached UTCBs rely on
+/// it ([`arch::phys::copy_page_words`] masks instead of testing again).
 #[cold]
 #[inline(never)]
 fn utcb_phys_fill(k: &mut Kernel, t: u16) -> Result<u64, Status> {
