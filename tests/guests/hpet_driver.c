@@ -57,6 +57,16 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
   uint32_t hpet = slot++;
   EXPECT(bilby_device_memory_issue(control, HPET_BASE, 1, hpet), BILBY_STATUS_OK);
   EXPECT(bilby_device_memory_issue(control, HPET_BASE, 1, hpet), BILBY_STATUS_OCCUPIED);
+  /* Issued with the control capability's rights: from a copy without the
+   * copy right, a capability that cannot be copied on. */
+  uint32_t control_nocopy = slot++, hpet_nocopy = slot++;
+  EXPECT(bilby_cap_copy(control, self, control_nocopy, BILBY_CAP_RIGHT_USE, 0), BILBY_STATUS_OK);
+  EXPECT(bilby_device_memory_issue(control_nocopy, HPET_BASE, 1, hpet_nocopy), BILBY_STATUS_OK);
+  EXPECT(bilby_cap_copy(hpet_nocopy, self, slot, BILBY_CAP_RIGHT_USE, 0),
+         BILBY_STATUS_INSUFFICIENT_RIGHTS);
+  EXPECT(bilby_cap_copy(hpet, self, slot, BILBY_CAP_RIGHT_USE, 0), BILBY_STATUS_OK);
+  for (uint32_t del = control_nocopy; del <= slot; del++)
+    EXPECT(bilby_cap_delete(self, del), BILBY_STATUS_OK);
   /* Not a pool: it pays for no kernel object. */
   EXPECT(bilby_endpoint_create(hpet, slot), BILBY_STATUS_INVALID_ARGUMENT);
   EXPECT(bilby_memory_map(hpet, self, HPET_VA, 1, BILBY_RIGHTS_ALL, 0),

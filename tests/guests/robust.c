@@ -176,6 +176,17 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
   EXPECT(bilby_io_port_read(ports_nouse, 0x71, 1, &value), BILBY_STATUS_INSUFFICIENT_RIGHTS);
   EXPECT(bilby_io_ports_issue(ports_nouse, 0x71, 1, slot), BILBY_STATUS_INSUFFICIENT_RIGHTS);
   EXPECT(bilby_cap_delete(bi->self_task, ports_nouse), BILBY_STATUS_OK);
+  /* An issued capability has its source's rights: issuing from a copy
+   * without the copy right gives one that cannot be copied on. */
+  uint32_t ports_nocopy = slot++, ports_issued = slot++;
+  EXPECT(bilby_cap_copy(ports, bi->self_task, ports_nocopy, BILBY_CAP_RIGHT_USE, 0),
+         BILBY_STATUS_OK);
+  EXPECT(bilby_io_ports_issue(ports_nocopy, 0x70, 2, ports_issued), BILBY_STATUS_OK);
+  EXPECT(bilby_cap_copy(ports_issued, bi->self_task, slot, BILBY_CAP_RIGHT_USE, 0),
+         BILBY_STATUS_INSUFFICIENT_RIGHTS);
+  EXPECT(bilby_cap_copy(ports, bi->self_task, slot, BILBY_CAP_RIGHT_USE, 0), BILBY_STATUS_OK);
+  for (uint32_t del = ports_nocopy; del <= slot; del++)
+    EXPECT(bilby_cap_delete(bi->self_task, del), BILBY_STATUS_OK);
   EXPECT(bilby_irq_ack(bi->irq_cap_base + 5), BILBY_STATUS_INVALID_STATE);
   EXPECT(bilby_timer_set(control, ep, 1000000, 2, 0, 0), BILBY_STATUS_INVALID_ARGUMENT);
   BilbyCounters counters;

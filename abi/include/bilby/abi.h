@@ -213,22 +213,35 @@ enum BilbyHypercall
   // Args: task cap, slot. Empties the slot.
   BILBY_HYPERCALL_CAP_DELETE = 28,
   // Args: control or I/O-port cap, first port, count, destination slot.
-  // Issues an I/O-port capability for ports `first..first + count`,
-  // which must lie inside the source's range (all ports for the control
-  // capability) and include none of the kernel's own ports (since 1.1).
+  // Issues an I/O-port capability, with the source's rights, for ports
+  // `first..first + count`, which must lie inside the source's range
+  // (all ports for the control capability) and include none of the
+  // kernel's own ports (since 1.1). Errors: [`Status::InvalidArgument`]
+  // for an empty range or one past port 0xFFFF;
+  // [`Status::InsufficientRights`] for one outside the source's range or
+  // touching a kernel port.
   BILBY_HYPERCALL_IO_PORTS_ISSUE = 29,
   // Args: I/O-port cap, port, width in bytes (1, 2 or 4). Results: the
   // value read. Every byte accessed must lie in the cap's range (since 1.1).
+  // Errors: [`Status::InvalidArgument`] for another width or a byte past
+  // port 0xFFFF; [`Status::InsufficientRights`] for a byte outside the range.
   BILBY_HYPERCALL_IO_PORT_READ = 30,
   // Args: I/O-port cap, port, width in bytes (1, 2 or 4), value. Writes
-  // the low `width` bytes of the value (since 1.1).
+  // the low `width` bytes of the value (since 1.1). Errors as for
+  // [`Hypercall::IoPortRead`].
   BILBY_HYPERCALL_IO_PORT_WRITE = 31,
   // Args: control cap, physical address, pages, destination slot. Issues
-  // a Memory capability ([`MemoryKind::Device`]) over device memory:
-  // page aligned, below [`DEVICE_MEMORY_LIMIT`], overlapping no RAM the
-  // firmware reports and neither interrupt controller's page
-  // ([`LOCAL_APIC_BASE`], [`IO_APIC_BASE`]). `MemoryMap` maps its
-  // frames (offset in pages) uncached and never executable (since 1.1).
+  // a Memory capability ([`MemoryKind::Device`]), with the control
+  // capability's rights, over device memory: page aligned, below
+  // [`DEVICE_MEMORY_LIMIT`], overlapping no RAM the firmware reports and
+  // neither interrupt controller's page ([`LOCAL_APIC_BASE`],
+  // [`IO_APIC_BASE`]). `MemoryMap` maps its frames (offset in pages)
+  // uncached and never executable (since 1.1). Errors:
+  // [`Status::Unaligned`], [`Status::InvalidArgument`] for 0 pages,
+  // [`Status::InvalidAddress`] for a range refused above,
+  // [`Status::OutOfMemory`] when the kernel's pool table is full,
+  // [`Status::NotSupported`] if the firmware reported more RAM ranges
+  // than the kernel remembers.
   BILBY_HYPERCALL_DEVICE_MEMORY_ISSUE = 32,
 };
 #ifndef __cplusplus

@@ -412,11 +412,19 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
                 return Err(Status::InsufficientRights);
             }
             let range = ioports::issue(source, a[1], a[2])?;
-            insert_or(k, task, a[3], CapKind::IoPorts, range.encode(), |_| {})?;
+            // The source's rights, so that a capability copied without the
+            // copy right cannot issue one that has it.
+            let c = Cap {
+                kind: CapKind::IoPorts,
+                rights: src.rights,
+                object: range.encode(),
+                badge: 0,
+            };
+            cspace::insert(k, task, a[3], c)?;
             Ok(Outcome::Done)
         }
         Hypercall::DeviceMemoryIssue => {
-            cspace::get(k, task, a[0], CapKind::Control, USE)?;
+            let control = cspace::get(k, task, a[0], CapKind::Control, USE)?;
             let ram = match k.firmware_ram_count {
                 Some(n) => &k.firmware_ram[..n],
                 None => return Err(Status::NotSupported),
@@ -428,13 +436,25 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
             let existing = k.pools.iter().position(|p| {
                 p.alive && p.kind == PoolKind::Device && p.base == base && p.end == end
             });
-            let pool = match existing {
-                Some(i) => i as u16,
-                None => {
-                    memory::add_pool(k, PoolKind::Device, base, end).ok_or(Status::OutOfMemory)?
-                }
+            let (pool, added) = match existing {
+                Some(i) => (i as u16, false),
+                None => (
+                    memory::add_pool(k, PoolKind::Device, base, end).ok_or(Status::OutOfMemory)?,
+                    true,
+                ),
             };
-            insert_or(k, task, a[3], CapKind::Memory, u32::from(pool), |_| {})?;
+            // With the control capability's rights, as for IoPortsIssue.
+            let c = Cap {
+                kind: CapKind::Memory,
+                rights: control.rights,
+                object: u32::from(pool),
+                badge: 0,
+            };
+            cspace::insert(k, task, a[3], c).inspect_err(|_| {
+                if added {
+                    k.pools[pool as usize].alive = false;
+                }
+            })?;
             Ok(Outcome::Done)
         }
         Hypercall::IoPortRead => {
