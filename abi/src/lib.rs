@@ -87,6 +87,35 @@
 //! modules, whose threads wait stopped until the root task resumes them).
 //! Every module gets an image capability, loadable or not;
 //! [`BootModule::status`] says why one got no task.
+//!
+//! ## Devices (since 1.1)
+//!
+//! A driver in user space reaches its device through capabilities that the
+//! holder of the control capability issues; an issued capability has the
+//! rights of the one it was issued from, so a copy without
+//! [`CAP_RIGHT_COPY`] cannot issue a copyable one.
+//!
+//! - **I/O ports**: [`Hypercall::IoPortsIssue`] gives a [`CapKind::IoPorts`]
+//!   capability for a range of ports, from the control capability (any
+//!   range) or from a wider I/O-port capability (a part of its range).
+//!   The ports the kernel drives are never issued: the PIC pair (0x20–0x21,
+//!   0xA0–0xA1), the PIT (0x40–0x43) and its gate (0x61), QEMU's
+//!   `isa-debug-exit` (0xF4–0xF7) and the COM1 console (0x3F8–0x3FF).
+//!   [`Hypercall::IoPortRead`] and [`Hypercall::IoPortWrite`] access 1, 2
+//!   or 4 bytes, every one of which must lie in the range.
+//! - **Device memory**: [`Hypercall::DeviceMemoryIssue`] gives a Memory
+//!   capability over MMIO that lies in no RAM the firmware reports and
+//!   spares the interrupt controllers' pages. [`Hypercall::MemoryMap`]
+//!   maps it uncached and never executable, and mappings derived from it
+//!   stay uncached. The kernel never reads or writes device memory for a
+//!   user: a buffer or UTCB there is refused with [`Status::InvalidAddress`].
+//! - **Interrupts**: the boot info's IRQ capabilities;
+//!   [`Hypercall::IrqAttach`] delivers a line as IPC, [`Hypercall::IrqAck`]
+//!   unmasks it again.
+//!
+//! The kernel keeps no IOMMU: a device may still do what its registers
+//! allow (DMA over any memory, a machine reset), so issuing one is a
+//! decision of trust by the holder of the control capability.
 #![no_std]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -253,7 +282,9 @@ pub enum Hypercall {
     TaskDestroy = 17,
     /// Args: memory cap, task cap, virtual address, pages, rights, offset.
     /// Maps frames of a memory capability: fresh zeroed frames from a pool,
-    /// or the frames at `offset` pages into a module image.
+    /// or the frames at `offset` pages into a module image or (since 1.1)
+    /// device memory, the latter uncached and never executable
+    /// ([`Status::InvalidArgument`] for [`RIGHT_EXECUTE`]).
     MemoryMap = 18,
     /// Args: task cap, source address (caller's space), destination
     /// address, pages, rights. Shares pages; the result derives from the source.
@@ -414,7 +445,8 @@ pub enum Status {
     InsufficientRights = 4,
     /// An argument is out of its range or meaningless.
     InvalidArgument = 5,
-    /// An address is outside user space or not mapped as needed.
+    /// An address is outside user space or not mapped as needed, or a
+    /// physical address the operation may not name.
     InvalidAddress = 6,
     /// An address or size is not aligned as required.
     Unaligned = 7,
@@ -784,7 +816,9 @@ pub struct Utcb {
     pub exception: ExceptionMessage,
 }
 
-/// Kinds of physical memory region in [`BootInfo`].
+/// Kinds of physical memory: of each region in [`BootInfo`], and
+/// [`MemoryKind::Device`] for what [`Hypercall::DeviceMemoryIssue`] issues
+/// (never a boot-info region).
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MemoryKind {

@@ -183,7 +183,9 @@ enum BilbyHypercall
   BILBY_HYPERCALL_TASK_DESTROY = 17,
   // Args: memory cap, task cap, virtual address, pages, rights, offset.
   // Maps frames of a memory capability: fresh zeroed frames from a pool,
-  // or the frames at `offset` pages into a module image.
+  // or the frames at `offset` pages into a module image or (since 1.1)
+  // device memory, the latter uncached and never executable
+  // ([`Status::InvalidArgument`] for [`RIGHT_EXECUTE`]).
   BILBY_HYPERCALL_MEMORY_MAP = 18,
   // Args: task cap, source address (caller's space), destination
   // address, pages, rights. Shares pages; the result derives from the source.
@@ -270,7 +272,8 @@ enum BilbyStatus
   BILBY_STATUS_INSUFFICIENT_RIGHTS = 4,
   // An argument is out of its range or meaningless.
   BILBY_STATUS_INVALID_ARGUMENT = 5,
-  // An address is outside user space or not mapped as needed.
+  // An address is outside user space or not mapped as needed, or a
+  // physical address the operation may not name.
   BILBY_STATUS_INVALID_ADDRESS = 6,
   // An address or size is not aligned as required.
   BILBY_STATUS_UNALIGNED = 7,
@@ -460,7 +463,9 @@ typedef uint32_t BilbyVector;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// Kinds of physical memory region in [`BootInfo`].
+// Kinds of physical memory: of each region in [`BootInfo`], and
+// [`MemoryKind::Device`] for what [`Hypercall::DeviceMemoryIssue`] issues
+// (never a boot-info region).
 enum BilbyMemoryKind
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
