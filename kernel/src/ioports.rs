@@ -8,16 +8,30 @@ use bilby_abi::Status;
 /// Number of x86 I/O ports.
 pub const PORT_SPACE: u32 = 0x1_0000;
 
+/// The master PIC (command, data).
+pub const PIC1: u16 = 0x20;
+/// The slave PIC (command, data).
+pub const PIC2: u16 = 0xA0;
+/// The PIT: channels 0-2, then the mode/command port at `PIT + 3`.
+pub const PIT: u16 = 0x40;
+/// The PIT channel 2 gate and speaker control.
+pub const PIT_GATE: u16 = 0x61;
+/// QEMU's `isa-debug-exit` device (a 32-bit port).
+pub const DEBUG_EXIT: u16 = 0xF4;
+/// The COM1 UART's eight registers.
+pub const COM1: u16 = 0x3F8;
+
 /// Ports the kernel drives itself and never hands out: the PIC pair, the
-/// PIT and its gate (port 0x61), the `isa-debug-exit` device and the COM1
-/// console. Inclusive ranges.
+/// PIT and its gate, the `isa-debug-exit` device and the COM1 console.
+/// Inclusive ranges. `arch::io` names every port it touches by the
+/// constants above, so a port it drives cannot be missing here.
 pub const KERNEL_PORTS: [(u16, u16); 6] = [
-    (0x20, 0x21),
-    (0x40, 0x43),
-    (0x61, 0x61),
-    (0xA0, 0xA1),
-    (0xF4, 0xF7),
-    (0x3F8, 0x3FF),
+    (PIC1, PIC1 + 1),
+    (PIT, PIT + 3),
+    (PIT_GATE, PIT_GATE),
+    (PIC2, PIC2 + 1),
+    (DEBUG_EXIT, DEBUG_EXIT + 3),
+    (COM1, COM1 + 7),
 ];
 
 /// An inclusive range of ports, as an I/O-port capability names it.

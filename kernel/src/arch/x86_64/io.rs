@@ -2,6 +2,7 @@
 //! the legacy PIC pair and the PIT; and the accesses user drivers make
 //! through I/O-port capabilities, which never name those ports.
 
+use bilby_kernel::ioports::{COM1, DEBUG_EXIT, PIC1, PIC2, PIT, PIT_GATE};
 use core::arch::asm;
 
 fn outb(port: u16, value: u8) {
@@ -54,8 +55,6 @@ pub fn user_port_write(port: u16, width: u8, value: u32) {
     }
 }
 
-const COM1: u16 = 0x3F8;
-
 /// 115200 baud, 8N1, FIFO on, no interrupts.
 pub fn serial_init() {
     outb(COM1 + 1, 0x00);
@@ -86,15 +85,13 @@ fn serial_put(b: u8) {
 /// status `(code << 1) | 1`. Without the device, halts forever.
 pub fn debug_exit(code: u32) -> ! {
     // SAFETY: port 0xf4 is the debug-exit device or nothing.
-    unsafe { asm!("out dx, eax", in("dx") 0xf4u16, in("eax") code, options(nostack, nomem)) };
+    unsafe { asm!("out dx, eax", in("dx") DEBUG_EXIT, in("eax") code, options(nostack, nomem)) };
     loop {
         // SAFETY: halting with interrupts disabled stops this CPU for good.
         unsafe { asm!("cli; hlt", options(nostack, nomem)) };
     }
 }
 
-const PIC1: u16 = 0x20;
-const PIC2: u16 = 0xA0;
 /// The vector of IRQ 0 after remapping the PICs.
 pub const IRQ_BASE: u8 = 32;
 /// Number of legacy IRQ lines.
@@ -156,19 +153,19 @@ pub const PIT_HZ: u64 = 1_193_182;
 
 /// Programs PIT channel 0 as a periodic rate generator with `divisor`.
 pub fn pit_periodic(divisor: u16) {
-    outb(0x43, 0x34);
-    outb(0x40, divisor as u8);
-    outb(0x40, (divisor >> 8) as u8);
+    outb(PIT + 3, 0x34);
+    outb(PIT, divisor as u8);
+    outb(PIT, (divisor >> 8) as u8);
 }
 
 /// Programs PIT channel 2 for a one-shot count and returns a closure-free
 /// busy wait: waits until `count` PIT ticks have elapsed (for TSC calibration).
 pub fn pit_wait(count: u16) {
     // Gate channel 2 on, speaker off.
-    let p = inb(0x61);
-    outb(0x61, (p & !0x02) | 0x01);
-    outb(0x43, 0xB0); // channel 2, lobyte/hibyte, mode 0
-    outb(0x42, count as u8);
-    outb(0x42, (count >> 8) as u8);
-    while inb(0x61) & 0x20 == 0 {}
+    let p = inb(PIT_GATE);
+    outb(PIT_GATE, (p & !0x02) | 0x01);
+    outb(PIT + 3, 0xB0); // channel 2, lobyte/hibyte, mode 0
+    outb(PIT + 2, count as u8);
+    outb(PIT + 2, (count >> 8) as u8);
+    while inb(PIT_GATE) & 0x20 == 0 {}
 }
