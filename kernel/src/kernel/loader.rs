@@ -11,8 +11,9 @@ use super::memory::{self, PoolKind};
 use super::{cspace, objects, sched, Kernel};
 use crate::arch;
 use bilby_abi::{
-    BootInfo, BootModule, CapKind, MemoryKind, MemoryRegion, Status, BOOT_INFO_MAGIC,
-    BOOT_MAX_MEMORY_REGIONS, BOOT_MAX_MODULES, CAP_RIGHTS_ALL, PAGE_SIZE, RIGHT_READ, RIGHT_WRITE,
+    abi_version_major, abi_version_minor, BootInfo, BootModule, CapKind, MemoryKind, MemoryRegion,
+    Status, BOOT_INFO_MAGIC, BOOT_MAX_MEMORY_REGIONS, BOOT_MAX_MODULES, CAP_RIGHTS_ALL, PAGE_SIZE,
+    RIGHT_READ, RIGHT_WRITE,
 };
 use bilby_kernel::cap::Cap;
 use bilby_kernel::elf::{self, ElfError};
@@ -182,8 +183,8 @@ pub fn boot(k: &mut Kernel, start_info_pa: u64) -> ! {
         "root task {} loaded: entry {}, ABI {}.{}",
         core::str::from_utf8(root_file.name).unwrap_or("?"),
         Hex(root_image.entry),
-        Dec(u64::from(root_image.abi_version >> 16)),
-        Dec(u64::from(root_image.abi_version & 0xffff))
+        Dec(u64::from(abi_version_major(root_image.abi_version))),
+        Dec(u64::from(abi_version_minor(root_image.abi_version)))
     );
 
     let mut info = BootInfoBuilder::new();
