@@ -441,23 +441,30 @@ fn results_are_read_back_from_the_documented_registers() {
         .fields;
     assert_eq!(fields.len(), ARGS.len());
     for (field, reg) in fields.iter().zip(ARGS) {
-        let probe = format!("probe_result_{}", field.name);
-        let code = function_code(&c_object(), &probe);
-        let t = trace(&code, &probe);
-        let to_rax = t
-            .after
-            .iter()
-            .find(|i| {
-                i.op_count() > 0
-                    && i.op0_kind() == OpKind::Register
-                    && i.op0_register().full_register() == Register::RAX
-            })
-            .unwrap_or_else(|| panic!("{probe}: nothing moves a result into rax"));
-        assert_eq!(to_rax.mnemonic(), Mnemonic::Mov, "{probe}: {to_rax}");
-        assert_eq!(
-            to_rax.op1_register().full_register(),
-            reg,
-            "{probe}: {to_rax}"
-        );
+        assert_result_from(&format!("probe_result_{}", field.name), reg);
     }
+    // bilby_io_port_read's value is result 0 (ABI 1.1); its probe returns it.
+    assert_result_from("probe_io_port_read", Register::RDI);
+}
+
+/// Asserts that the first instruction after the probe's `syscall` that
+/// writes rax is a `mov` from `reg`: the probe returns the result `reg` held.
+fn assert_result_from(probe: &str, reg: Register) {
+    let code = function_code(&c_object(), probe);
+    let t = trace(&code, probe);
+    let to_rax = t
+        .after
+        .iter()
+        .find(|i| {
+            i.op_count() > 0
+                && i.op0_kind() == OpKind::Register
+                && i.op0_register().full_register() == Register::RAX
+        })
+        .unwrap_or_else(|| panic!("{probe}: nothing moves a result into rax"));
+    assert_eq!(to_rax.mnemonic(), Mnemonic::Mov, "{probe}: {to_rax}");
+    assert_eq!(
+        to_rax.op1_register().full_register(),
+        reg,
+        "{probe}: {to_rax}"
+    );
 }
