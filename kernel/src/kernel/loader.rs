@@ -94,11 +94,13 @@ pub fn boot(k: &mut Kernel, start_info_pa: u64) -> ! {
         arch::phys::read_bytes(si.memmap_paddr + i * pvh::MEMMAP_ENTRY_SIZE as u64, &mut b);
         let e = pvh::parse_memory_entry(&b);
         if e.kind == pvh::MEMMAP_RAM {
-            remember_firmware_ram(k, e.addr, e.addr.saturating_add(e.size));
-            let end = e
-                .addr
-                .saturating_add(e.size)
-                .min(arch::phys::DIRECT_MAP_SIZE);
+            let end = e.addr.saturating_add(e.size);
+            // For the device-memory check, rounded outward (add_ram then
+            // keeps it whole).
+            let outward = end.saturating_add(PAGE_SIZE - 1) & !(PAGE_SIZE - 1);
+            k.firmware_ram
+                .add_ram(e.addr & !(PAGE_SIZE - 1), outward, 0, &[]);
+            let end = end.min(arch::phys::DIRECT_MAP_SIZE);
             ranges.add_ram(e.addr, end, 0x10_0000, &reserved);
         }
     }
@@ -297,22 +299,6 @@ pub fn boot(k: &mut Kernel, start_info_pa: u64) -> ! {
     sched::activate(k);
     k.counters.kernel_to_user += 1;
     arch::enter_user()
-}
-
-/// Records a firmware RAM range, rounded outward to pages, for the
-/// device-memory check; past the table's size no device memory is issued.
-fn remember_firmware_ram(k: &mut Kernel, start: u64, end: u64) {
-    let range = (
-        start & !(PAGE_SIZE - 1),
-        end.saturating_add(PAGE_SIZE - 1) & !(PAGE_SIZE - 1),
-    );
-    k.firmware_ram_count = match k.firmware_ram_count {
-        Some(n) if n < k.firmware_ram.len() => {
-            k.firmware_ram[n] = range;
-            Some(n + 1)
-        }
-        _ => None,
-    };
 }
 
 /// Why an image was not loaded.

@@ -22,6 +22,7 @@ pub mod trap;
 use crate::arch::{self, ThreadFrame};
 use bilby_abi::{Counters, ThreadMode};
 use bilby_kernel::cap::PAGES_PER_SPACE;
+use bilby_kernel::frames::Ranges;
 use bilby_kernel::mapdb::MapDb;
 use bilby_kernel::queue::{Link, Queue, ReadyQueues, NONE};
 use memory::Pool;
@@ -226,11 +227,9 @@ pub struct Kernel {
     /// Memory pools.
     pub pools: [Pool; MAX_POOLS],
     /// The RAM the firmware reported, `[start, end)` rounded outward to
-    /// whole pages: device memory may overlap none of it.
-    pub firmware_ram: [(u64, u64); MAX_FIRMWARE_RAM],
-    /// Valid entries of `firmware_ram`, or `None` if the firmware reported
-    /// more than fit (then no device memory is issued at all).
-    pub firmware_ram_count: Option<usize>,
+    /// whole pages: device memory may overlap none of it (and none is
+    /// issued if a range was dropped for want of room).
+    pub firmware_ram: Ranges<MAX_FIRMWARE_RAM>,
     /// IRQ lines.
     pub irqs: [Irq; IRQ_LINES],
     /// The user timer.
@@ -278,8 +277,7 @@ impl Kernel {
             links: [Link::UNLINKED; MAX_THREADS],
             endpoints: [Endpoint::EMPTY; MAX_ENDPOINTS],
             pools: [Pool::EMPTY; MAX_POOLS],
-            firmware_ram: [(0, 0); MAX_FIRMWARE_RAM],
-            firmware_ram_count: Some(0),
+            firmware_ram: Ranges::new(),
             irqs: [Irq {
                 port: None,
                 pending: false,

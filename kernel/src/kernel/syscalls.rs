@@ -425,11 +425,10 @@ fn run(k: &mut Kernel, t: u16, h: Hypercall, a: &[u64; 6]) -> Result<Outcome, St
         }
         Hypercall::DeviceMemoryIssue => {
             let control = cspace::get(k, task, a[0], CapKind::Control, USE)?;
-            let ram = match k.firmware_ram_count {
-                Some(n) => &k.firmware_ram[..n],
-                None => return Err(Status::NotSupported),
-            };
-            let (base, end) = device::check(a[1], a[2], ram)?;
+            if k.firmware_ram.dropped > 0 {
+                return Err(Status::NotSupported);
+            }
+            let (base, end) = device::check(a[1], a[2], k.firmware_ram.as_slice())?;
             cspace::check_empty(k, task, a[3])?;
             // One pool per distinct range: issuing the same range again
             // shares it, so repeated requests cannot use up the table.
