@@ -165,7 +165,7 @@ fn deliver(k: &mut Kernel, from: u16, to: u16, msg: &Message) {
         let exception = k.threads[from as usize].exception;
         if exception.label != 0 {
             if let Ok(dst) = utcb_phys(k, to) {
-                write_exception(k, from, dst + UTCB_EXCEPTION, &exception);
+                write_exception(k, from, dst, &exception);
             }
             k.counters.exception_ipcs += 1;
         } else if has_long_words(msg.tag) {
@@ -187,18 +187,23 @@ fn set_message_registers(r: &mut UserRegisters, badge: u64, tag: u64, words: [u6
     [r.rdx, r.r10, r.r8, r.r9] = words;
 }
 
-/// Writes exception `e` of thread `from` (head and register frame) at
-/// `base`, a UTCB's exception message.
+/// Writes exception `e` of thread `from` (head and register frame) into
+/// the exception message of the UTCB at `utcb` (a frame from
+/// [`utcb_phys`]).
 #[inline(always)]
-fn write_exception(k: &Kernel, from: u16, base: u64, e: &Exception) {
+fn write_exception(k: &Kernel, from: u16, utcb: u64, e: &Exception) {
     let head = [
         u64::from(e.label) | (u64::from(e.vector) << 32),
         e.error_code,
         e.fault_address,
     ];
     const _: () = assert!(EXCEPTION_REGS == 24);
-    arch::phys::write_words(base, &head);
-    arch::phys::write_registers(base + EXCEPTION_REGS, &k.threads[from as usize].frame.regs);
+    arch::phys::write_page_message(
+        utcb,
+        UTCB_EXCEPTION,
+        &head,
+        &k.threads[from as usize].frame.regs,
+    );
 }
 
 /// Moves a queued or current sender's message to receiver `r`; a call
@@ -589,7 +594,7 @@ pub fn fast_syscall_exception(k: &mut Kernel, t: u8) -> bool {
     let Some(u) = cached_utcb(k, rcv) else {
         return false;
     };
-    write_exception(k, t.into(), u + UTCB_EXCEPTION, &SYSCALL_EXCEPTION);
+    write_exception(k, t.into(), u, &SYSCALL_EXCEPTION);
     k.threads[usize::from(t)].exception = SYSCALL_EXCEPTION;
     k.endpoints[usize::from(port.endpoint)]
         .receivers

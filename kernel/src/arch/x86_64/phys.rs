@@ -133,6 +133,30 @@ pub fn copy_page_words(dst: u64, src: u64, offset: u64, count: u64) {
     };
 }
 
+/// Writes `head` and then the register frame `r` at byte `offset` of the
+/// page frame `frame` (an exception message into a UTCB), masking the
+/// frame as [`copy_page_words`] does: one inline `rep movsq` for the frame.
+#[inline(always)]
+pub fn write_page_message(frame: u64, offset: u64, head: &[u64; 3], r: &bilby_abi::UserRegisters) {
+    const FRAME: u64 = (DIRECT_MAP_SIZE - 1) & !(PAGE_SIZE - 1);
+    const LEN: u64 = 3 * 8 + 160;
+    const _: () = assert!(core::mem::size_of::<bilby_abi::UserRegisters>() == 160);
+    debug_assert!(reachable_frame(frame));
+    if !offset.is_multiple_of(8) || offset > PAGE_SIZE - LEN {
+        outside_page(offset, LEN / 8);
+    }
+    let p = (DIRECT_MAP_BASE + (frame & FRAME) + offset) as *mut u64;
+    // SAFETY: the 23 words lie inside one direct-mapped page (masked frame,
+    // bounded offset), aligned; `head` and `r` are kernel objects outside
+    // the frames handed to user memory, so the ranges do not overlap.
+    unsafe {
+        p.write(head[0]);
+        p.add(1).write(head[1]);
+        p.add(2).write(head[2]);
+        copy_frame_words(p.add(3), r as *const _ as *const u64);
+    }
+}
+
 #[cold]
 #[inline(never)]
 fn outside_page(offset: u64, count: u64) -> ! {
@@ -157,25 +181,6 @@ pub fn slice(pa: u64, len: u64) -> &'static [u8] {
     // bundle, start info) that the kernel never hands out as user memory
     // while the view lives.
     unsafe { core::slice::from_raw_parts(p, len as usize) }
-}
-
-/// Writes aligned 64-bit words.
-pub fn write_words(pa: u64, words: &[u64]) {
-    check_aligned(pa);
-    let p = ptr(pa, words.len() as u64 * 8) as *mut u64;
-    // SAFETY: inside the direct map, aligned; see write_u64.
-    unsafe { core::ptr::copy_nonoverlapping(words.as_ptr(), p, words.len()) };
-}
-
-/// Writes a register frame (20 words) to physical memory.
-#[inline(always)]
-pub fn write_registers(pa: u64, r: &bilby_abi::UserRegisters) {
-    const _: () = assert!(core::mem::size_of::<bilby_abi::UserRegisters>() == 160);
-    check_aligned(pa);
-    let p = ptr(pa, 160) as *mut bilby_abi::UserRegisters;
-    // SAFETY: inside the direct map, aligned; UserRegisters is plain words.
-    // A plain copy: no other CPU or device reads it.
-    unsafe { copy_frame_words(p as *mut u64, r as *const _ as *const u64) };
 }
 
 /// Copies the 20 words of a register frame with one inline `rep movsq`
