@@ -60,24 +60,19 @@ pub fn kvm_available() -> bool {
 
 /// Whether the host's KVM is PVM (`kvm_pvm`, "Pagetable-based Virtual
 /// Machine"), which runs guest kernels at hardware CPL 3. Bilby detects it
-/// at boot and switches to its PVM mode (kernel/src/arch/x86_64/pvm.rs);
-/// Linux's own boot does not get that far (linux.rs).
+/// at boot and switches to its PVM mode (kernel/src/arch/x86_64/pvm.rs),
+/// whose entry and exit code is not the one TCG runs.
 pub fn kvm_is_pvm() -> bool {
     Path::new("/sys/module/kvm_pvm").exists()
 }
 
 /// Whether KVM opens and can run Bilby's user mode: where `run` and the
 /// benchmark's timed runs use KVM. Under PVM the kernel runs user mode in
-/// its PVM mode (without interrupts, see [`PVM_NEEDS_INTERRUPTS`]).
+/// its PVM mode, interrupts included (through the host's virtual interrupt
+/// flag, see pvm.rs).
 pub fn kvm_runs_user_mode() -> bool {
     kvm_available()
 }
-
-/// Scenarios that need interrupts delivered to Bilby in PVM mode, which
-/// kvm_pvm does not do for it yet (seen here: the timer's IRQ 0 stays
-/// pending at the PIC while a user thread spins, and an IRQ awaited in the
-/// kernel's idle loop never comes); under PVM they run under TCG only.
-const PVM_NEEDS_INTERRUPTS: &[&str] = &["threads", "robust", "rtc_driver"];
 
 /// The accelerators to test with: TCG always, KVM where it opens.
 pub fn test_accels() -> Vec<Accel> {
@@ -915,26 +910,20 @@ fn run_scenario(s: &Scenario, accel: Accel) -> Result<()> {
 /// TCG and, where `/dev/kvm` opens, under KVM (quick: KVM only if present).
 pub fn qemu_tests(quick: bool) -> Result<()> {
     let mut accels = test_accels();
-    // Quick: KVM alone where it runs every scenario.
+    // Quick: KVM alone where it runs every scenario through the code TCG
+    // runs; under PVM the kernel's entry and exit paths are its PVM ones, so
+    // TCG stays.
     if quick && accels.len() > 1 && !kvm_is_pvm() {
         accels.remove(0);
     }
     util::step("clippy on the bare-metal kernel", clippy_kernel)?;
     util::step("rustfmt and clippy on the Rust guests", check_rust_guests)?;
-    let pvm = kvm_is_pvm();
     let mut failures = Vec::new();
-    if pvm && accels.contains(&Accel::Kvm) {
-        eprintln!(
-            "xtask: KVM here is kvm_pvm: the kernel runs in its PVM mode; scenarios that \
-             need interrupts ({}) run under TCG only",
-            PVM_NEEDS_INTERRUPTS.join(", ")
-        );
+    if kvm_is_pvm() && accels.contains(&Accel::Kvm) {
+        eprintln!("xtask: KVM here is kvm_pvm: under KVM the kernel runs in its PVM mode");
     }
     for s in SCENARIOS {
         for &accel in &accels {
-            if accel == Accel::Kvm && pvm && PVM_NEEDS_INTERRUPTS.contains(&s.name) {
-                continue;
-            }
             let t = Instant::now();
             match run_scenario(s, accel) {
                 Ok(()) => eprintln!(

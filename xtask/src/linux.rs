@@ -142,10 +142,11 @@ pub fn boot_test(quick: bool) -> Result<()> {
 }
 
 /// The accelerators Linux-on-Bilby boots with: KVM first where it runs
-/// user mode (kvm_pvm does not), then TCG; `one` keeps only the first.
+/// user mode (kvm_pvm too: Bilby runs Linux in its PVM mode), then TCG;
+/// `one` keeps only the first.
 fn bilby_accels(one: bool) -> Vec<kernel::Accel> {
     let mut v = Vec::new();
-    if kernel::kvm_available() && !kernel::kvm_is_pvm() {
+    if kernel::kvm_runs_user_mode() {
         v.push(kernel::Accel::Kvm);
     }
     v.push(kernel::Accel::Tcg);

@@ -274,26 +274,17 @@ pvm_isr_user:
     isr_user_save
     jmp pvm_return_to_user
 
-    /* return_to_user, ending on the PVM stack and the user page tables. */
+    /* return_to_user, ending on the PVM stack and the user page tables,
+       always with iretq: rcx and r11 get what sysretq would leave in
+       them where the frame asks for sysretq. The virtual interrupt flag
+       (pvm.rs) is set from pvm_exit_window on; an interrupt delivered
+       before the iretq completes is handled by pvm_isr_kernel. */
     .global pvm_return_to_user
 pvm_return_to_user:
     call {pvm_prepare_exit}
     mov rax, [rip + {current}]
     fxrstor64 [rax + {fpu}]
     lea rsp, [rip + {pvm_stack} + {pvm_stack_size}]
-    cmp qword ptr [rax + {full}], 0
-    jne 3f
-    push qword ptr [rax + {rsp}]
-    push qword ptr [rax + {rax}]
-    restore_gprs rax
-    mov rcx, [rax + {rip}]
-    mov r11, [rax + {rflags}]
-    mov rax, [rip + {pvm_user_cr3}]
-    mov cr3, rax
-    pop rax
-    pop rsp
-    sysretq
-3:
     push {user_ss}
     push qword ptr [rax + {rsp}]
     push qword ptr [rax + {rflags}]
@@ -301,16 +292,64 @@ pvm_return_to_user:
     push qword ptr [rax + {rip}]
     push qword ptr [rax + {rax}]
     restore_gprs rax
+    cmp qword ptr [rax + {full}], 0
+    jne 3f
+    mov rcx, [rax + {rip}]
+    mov r11, [rax + {rflags}]
+    jmp pvm_exit_window
+3:
     mov rcx, [rax + {rcx}]
     mov r11, [rax + {r11}]
+pvm_exit_window:
+    mov byte ptr [rip + {pvm_vif} + {vif_enabled}], 1
     mov rax, [rip + {pvm_user_cr3}]
     mov cr3, rax
     pop rax
     iretq
+pvm_exit_window_end:
 
-    /* One stub per vector, as isr_stubs.s: from kernel mode (idle) the
-       kernel's page tables are loaded already and isr_common runs as it
-       is; from user mode pvm_isr_user loads them first. */
+    /* An event in kernel mode (stack as isr_common's). Interrupts come
+       only while the virtual flag is set: in the exit window or in
+       pvm_idle. */
+pvm_isr_kernel:
+    push rax
+    lea rax, [rip + pvm_exit_window]
+    cmp [rsp + 24], rax
+    jb 1f
+    lea rax, [rip + pvm_exit_window_end]
+    cmp [rsp + 24], rax
+    jae 1f
+    /* In the exit window, on the PVM stack, perhaps on the user page
+       tables: back to the kernel's. An interrupt there is one from user
+       mode before its first instruction: the frame is still whole (the
+       exit only read it) and the FPU holds its state, so drop the exit
+       and handle it. Anything else there is a kernel bug. */
+    mov rax, [rip + {pvm_kernel_cr3}]
+    mov cr3, rax
+    pop rax
+    cmp qword ptr [rsp], 32
+    jb isr_common
+    cld
+    mov rdi, [rsp]
+    mov rsi, [rsp + 8]
+    xor edx, edx
+    mov rsp, offset kernel_stack_top
+    call {exception_handler}
+    jmp pvm_return_to_user
+1:
+    /* In pvm_idle just before its hlt: step over the hlt, which would
+       otherwise wait for the next interrupt. */
+    lea rax, [rip + pvm_idle_hlt]
+    cmp [rsp + 24], rax
+    jne 2f
+    inc qword ptr [rsp + 24]
+2:
+    pop rax
+    jmp isr_common
+
+    /* One stub per vector, as isr_stubs.s: from kernel mode to
+       pvm_isr_kernel; from user mode pvm_isr_user loads the kernel's
+       page tables first. */
     .macro pvm_isr_stub vector, cpu_pushes_error_code
 pvm_isr_\vector:
     .if \cpu_pushes_error_code == 0
@@ -318,7 +357,7 @@ pvm_isr_\vector:
     .endif
     push \vector
     test qword ptr [rsp + 24], 3
-    jz isr_common
+    jz pvm_isr_kernel
     jmp pvm_isr_user
     .endm
 
@@ -331,6 +370,18 @@ pvm_isr_\vector:
     .irp v, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
     pvm_isr_stub \v, 0
     .endr
+
+    /* The idle wait under PVM: `sti; hlt; cli` with the virtual flag
+       (the host emulates sti and cli without touching it). An interrupt
+       taken at pvm_idle_hlt makes pvm_isr_kernel step over the hlt. */
+    .text
+    .global pvm_idle
+pvm_idle:
+    mov byte ptr [rip + {pvm_vif} + {vif_enabled}], 1
+pvm_idle_hlt:
+    hlt
+    mov byte ptr [rip + {pvm_vif} + {vif_enabled}], 0
+    ret
 
     .section .rodata
     .p2align 3
@@ -375,4 +426,6 @@ pvm_isr_table:
     pvm_kernel_cr3 = sym super::pvm::KERNEL_CR3,
     pvm_user_cr3 = sym super::pvm::USER_CR3,
     pvm_prepare_exit = sym super::pvm::prepare_exit,
+    pvm_vif = sym super::pvm::VCPU_PAGE,
+    vif_enabled = const super::pvm::VIF_ENABLED,
 );

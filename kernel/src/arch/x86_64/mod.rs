@@ -128,9 +128,15 @@ pub fn irq_of_vector(vector: u64) -> Option<u8> {
 /// IRQs that arrived (each acknowledged and masked).
 pub fn idle_wait() -> u16 {
     loop {
-        // SAFETY: interrupts are enabled only across `hlt`; the handler for
-        // kernel-mode interrupts touches only PENDING_IRQS and the PIC.
-        unsafe { core::arch::asm!("sti", "hlt", "cli", clobber_abi("C")) };
+        if pvm::active() {
+            // SAFETY: as below, with PVM's virtual interrupt flag (pvm.rs).
+            unsafe { pvm::pvm_idle() };
+        } else {
+            // SAFETY: interrupts are enabled only across `hlt`; the handler
+            // for kernel-mode interrupts touches only PENDING_IRQS and the
+            // PIC.
+            unsafe { core::arch::asm!("sti", "hlt", "cli", clobber_abi("C")) };
+        }
         // SAFETY: interrupts are disabled again; no other reference exists.
         let pending = unsafe { core::mem::replace(&mut *PENDING_IRQS.get(), 0) };
         if pending != 0 {

@@ -23,6 +23,21 @@
 //!   every level of the page tables (without the U bit the host faults the
 //!   instruction fetch forever: "a refault livelock"), and user mode then
 //!   reaches everything the current page tables map.
+//! - The page given to `0x4b564d10` holds the virtual interrupt flag: the
+//!   host delivers a maskable interrupt only while its byte 0 is 1, and
+//!   sets byte 1 while one waits. The host's BTF (`/sys/kernel/btf/vmlinux`)
+//!   names this layout `struct pvm_vif { u8 if_; u8 pending; u8 _pad[6];
+//!   u64 cr2; }`; after the MSR write the host had set byte 1 (`0x100`).
+//!   `sti`, `cli`, `sysretq` and `iretq`, which the host emulates, leave
+//!   the byte alone, so with it at 0 no interrupt ever came (the PIT's
+//!   IRQ 0 stayed requested at the PIC). The host clears it whenever it
+//!   enters the kernel: on every interrupt from user or kernel mode and on
+//!   every `syscall`, byte 0 read 0 in the entry stubs (counted in a probe
+//!   kernel: never 1). The host's own return-to-user hypercall
+//!   (`PVM_HC_IRET_FRAME`, 0x100d in that BTF, which its log asks for) is
+//!   not used: `vmmcall` reaches the outer hypervisor here (it returns -1
+//!   for every number) and `vmcall` never returns, and no other
+//!   instruction was found to reach it.
 //!
 //! So the kernel keeps user mode from kernel memory itself, like Linux's
 //! page-table isolation: user mode runs on one user root table whose lower
@@ -32,6 +47,16 @@
 //! delivers onto (see linker.ld). Every entry loads the task's own root
 //! first; the exit loads the user root last. PCID, SMEP and SMAP stay off:
 //! every kernel page is a user page here.
+//!
+//! Interrupts: the kernel runs with the virtual flag clear, as it runs with
+//! IF clear elsewhere. The exit sets it just before it loads the user root
+//! and returns with `iretq`; an interrupt the host delivers in between (in
+//! kernel mode, on the PVM stack) is taken as if it had come from user mode
+//! at the first user instruction: the thread's frame is still whole, so the
+//! entry stub drops the half-done exit and calls the exception handler
+//! (entry.rs, `pvm_isr_kernel`). The idle loop sets the flag around `hlt`
+//! (`pvm_idle`); an interrupt that comes just before the `hlt` makes its
+//! stub step over the `hlt`, so that the kernel does not sleep past it.
 //!
 //! None of this runs unless the probe finds PVM: under TCG and hardware
 //! KVM the entry stubs, tables and MSRs are the ones cpu.rs sets.
@@ -88,8 +113,14 @@ static TRAMPOLINE_PD: Global<Page> = Global::new(ZERO_PAGE);
 /// Page tables for the trampoline pages: they lie in the image's first
 /// 4 MiB (checked when they are mapped).
 static TRAMPOLINE_PT: Global<[Page; 2]> = Global::new([ZERO_PAGE, ZERO_PAGE]);
-/// The page whose address goes to [`MSR_PVM_VCPU_PAGE`]; the host's.
-static VCPU_PAGE: Global<Page> = Global::new(ZERO_PAGE);
+/// The page whose address goes to [`MSR_PVM_VCPU_PAGE`]: byte
+/// [`VIF_ENABLED`] is the virtual interrupt flag (the kernel's to set, the
+/// host clears it on every entry), the rest is the host's. Only the kernel
+/// page tables map it.
+pub static VCPU_PAGE: Global<Page> = Global::new(ZERO_PAGE);
+/// Offset in [`VCPU_PAGE`] of the virtual interrupt flag (a byte, 1: the
+/// host may deliver maskable interrupts).
+pub const VIF_ENABLED: usize = 0;
 
 /// Whether the kernel runs in PVM mode.
 static ACTIVE: Global<bool> = Global::new(false);
@@ -111,6 +142,9 @@ extern "C" {
     pub fn pvm_return_to_user() -> !;
     /// The PVM interrupt and exception stubs, for the IDT (entry.rs).
     pub static pvm_isr_table: [u64; 48];
+    /// Waits for an interrupt in PVM mode: the virtual flag set across
+    /// `hlt` (entry.rs).
+    pub fn pvm_idle();
 }
 
 global_asm!(
