@@ -6,6 +6,17 @@ use bilby_abi::{Status, DEVICE_MEMORY_LIMIT, IO_APIC_BASE, LOCAL_APIC_BASE, PAGE
 /// The pages of the interrupt controllers, which the kernel keeps.
 pub const INTERRUPT_CONTROLLERS: [u64; 2] = [LOCAL_APIC_BASE, IO_APIC_BASE];
 
+/// The pages a RAM entry of the firmware's map (`addr`, `size` bytes)
+/// touches, `[start, end)`: rounded outward, so that no page of device
+/// memory holds a byte of RAM.
+pub fn ram_pages(addr: u64, size: u64) -> (u64, u64) {
+    let end = addr.saturating_add(size);
+    (
+        addr & !(PAGE_SIZE - 1),
+        end.saturating_add(PAGE_SIZE - 1) & !(PAGE_SIZE - 1),
+    )
+}
+
 /// Checks a request for `pages` pages of device memory at `phys` (user
 /// registers) against the firmware's RAM ranges `ram` (`[start, end)`);
 /// returns the range `[start, end)`.
@@ -46,6 +57,17 @@ mod tests {
         assert_eq!(check(0x1000_0000, 1, &RAM).map(|_| ()), Ok(()));
         let top = DEVICE_MEMORY_LIMIT - PAGE_SIZE;
         assert_eq!(check(top, 1, &RAM), Ok((top, DEVICE_MEMORY_LIMIT)));
+    }
+
+    #[test]
+    fn ram_entries_cover_every_page_they_touch() {
+        // The conventional memory below the EBDA ends mid-page.
+        let low = ram_pages(0, 0x9_fc00);
+        assert_eq!(low, (0, 0xa_0000));
+        assert_eq!(check(0x9_f000, 1, &[low]), Err(Status::InvalidAddress));
+        assert_eq!(check(0xa_0000, 1, &[low]).map(|_| ()), Ok(()));
+        assert_eq!(ram_pages(0x10_0800, 0x1000), (0x10_0000, 0x10_2000));
+        assert_eq!(ram_pages(0x10_0000, 0x1000), (0x10_0000, 0x10_1000));
     }
 
     #[test]

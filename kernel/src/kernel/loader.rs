@@ -19,7 +19,7 @@ use bilby_kernel::cap::Cap;
 use bilby_kernel::elf::{self, ElfError};
 use bilby_kernel::exit::BAD_ROOT as EXIT_BAD_ROOT;
 use bilby_kernel::frames::Ranges;
-use bilby_kernel::{bundle, pvh};
+use bilby_kernel::{bundle, device, pvh};
 use core::mem::{offset_of, size_of};
 
 /// Top of the initial stack of every loaded image.
@@ -94,13 +94,13 @@ pub fn boot(k: &mut Kernel, start_info_pa: u64) -> ! {
         arch::phys::read_bytes(si.memmap_paddr + i * pvh::MEMMAP_ENTRY_SIZE as u64, &mut b);
         let e = pvh::parse_memory_entry(&b);
         if e.kind == pvh::MEMMAP_RAM {
-            let end = e.addr.saturating_add(e.size);
-            // For the device-memory check, rounded outward (add_ram then
-            // keeps it whole).
-            let outward = end.saturating_add(PAGE_SIZE - 1) & !(PAGE_SIZE - 1);
-            k.firmware_ram
-                .add_ram(e.addr & !(PAGE_SIZE - 1), outward, 0, &[]);
-            let end = end.min(arch::phys::DIRECT_MAP_SIZE);
+            // Whole pages already: add_ram keeps the range as it is.
+            let (start, end) = device::ram_pages(e.addr, e.size);
+            k.firmware_ram.add_ram(start, end, 0, &[]);
+            let end = e
+                .addr
+                .saturating_add(e.size)
+                .min(arch::phys::DIRECT_MAP_SIZE);
             ranges.add_ram(e.addr, end, 0x10_0000, &reserved);
         }
     }
