@@ -19,8 +19,9 @@ fn inb(port: u16) -> u8 {
 }
 
 /// Reads `width` bytes (1, 2 or 4) from a port a user driver holds an
-/// I/O-port capability for (checked by `bilby_kernel::ioports::access`,
-/// which keeps the kernel's own ports out of every such capability).
+/// I/O-port capability for (every byte checked against the capability by
+/// `bilby_kernel::ioports::access`; `ioports::issue` kept the kernel's own
+/// ports out of every such capability).
 pub fn user_port_read(port: u16, width: u8) -> u32 {
     let v: u32;
     // SAFETY: an `in`/`out` instruction itself reads and writes no memory;
