@@ -70,6 +70,8 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
                m->abi_version == bilby_abi_version_word(BILBY_ABI_MAJOR, 0),
            "module built for 1.0 not loaded (status %u, version %x)", (unsigned)m->status,
            m->abi_version);
+  /* A module's image pays for no kernel object, an endpoint included. */
+  EXPECT(bilby_endpoint_create(m->image_cap, slot), BILBY_STATUS_INVALID_ARGUMENT);
   rt_printf("robust: malformed modules were refused; a module built for ABI %u.0 loaded\n",
             BILBY_ABI_MAJOR);
 

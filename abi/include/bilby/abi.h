@@ -162,7 +162,10 @@ enum BilbyHypercall
   // Args: tag, words 0–3 (in rsi, rdx, r10, r8, r9; rdi unused).
   // Replies to the pending caller without waiting.
   BILBY_HYPERCALL_IPC_REPLY = 9,
-  // Args: memory cap, destination slot. Creates an endpoint.
+  // Args: memory cap, destination slot. Creates an endpoint. The memory
+  // capability must name free memory, as for every object; since 1.1 a
+  // module's image (or device memory) is refused with
+  // [`Status::InvalidArgument`].
   BILBY_HYPERCALL_ENDPOINT_CREATE = 10,
   // Args: memory cap, task cap, destination slot, UTCB address in that
   // task. Creates a stopped thread.
