@@ -335,7 +335,7 @@ pub enum Hypercall {
     /// [`Hypercall::IoPortRead`].
     IoPortWrite = 31,
     /// Args: control cap, physical address, pages, destination slot. Issues
-    /// a Memory capability ([`MemoryKind::Device`]), with the control
+    /// a Memory capability, with the control
     /// capability's rights, over device memory: page aligned, below
     /// [`DEVICE_MEMORY_LIMIT`], overlapping no RAM the firmware reports and
     /// neither interrupt controller's page ([`LOCAL_APIC_BASE`],
@@ -819,9 +819,7 @@ pub struct Utcb {
     pub exception: ExceptionMessage,
 }
 
-/// Kinds of physical memory: of each region in [`BootInfo`], and
-/// [`MemoryKind::Device`] for what [`Hypercall::DeviceMemoryIssue`] issues
-/// (never a boot-info region).
+/// Kinds of physical memory region in [`BootInfo`].
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MemoryKind {
@@ -833,9 +831,6 @@ pub enum MemoryKind {
     Reserved = 3,
     /// Used by the kernel; no capability.
     Kernel = 4,
-    /// Device memory (MMIO) issued by [`Hypercall::DeviceMemoryIssue`];
-    /// its capability maps the device's frames uncached (since 1.1).
-    Device = 5,
 }
 
 /// One physical memory region.

@@ -244,8 +244,7 @@ pub const ENUMERATIONS: &[Enumeration] = &[
         Free,
         Module,
         Reserved,
-        Kernel,
-        Device
+        Kernel
     }),
 ];
 

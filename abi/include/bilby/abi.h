@@ -236,7 +236,7 @@ enum BilbyHypercall
   // [`Hypercall::IoPortRead`].
   BILBY_HYPERCALL_IO_PORT_WRITE = 31,
   // Args: control cap, physical address, pages, destination slot. Issues
-  // a Memory capability ([`MemoryKind::Device`]), with the control
+  // a Memory capability, with the control
   // capability's rights, over device memory: page aligned, below
   // [`DEVICE_MEMORY_LIMIT`], overlapping no RAM the firmware reports and
   // neither interrupt controller's page ([`LOCAL_APIC_BASE`],
@@ -466,9 +466,7 @@ typedef uint32_t BilbyVector;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// Kinds of physical memory: of each region in [`BootInfo`], and
-// [`MemoryKind::Device`] for what [`Hypercall::DeviceMemoryIssue`] issues
-// (never a boot-info region).
+// Kinds of physical memory region in [`BootInfo`].
 enum BilbyMemoryKind
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
@@ -482,9 +480,6 @@ enum BilbyMemoryKind
   BILBY_MEMORY_KIND_RESERVED = 3,
   // Used by the kernel; no capability.
   BILBY_MEMORY_KIND_KERNEL = 4,
-  // Device memory (MMIO) issued by [`Hypercall::DeviceMemoryIssue`];
-  // its capability maps the device's frames uncached (since 1.1).
-  BILBY_MEMORY_KIND_DEVICE = 5,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
