@@ -31,14 +31,24 @@ fn wake_source_exists(k: &Kernel) -> bool {
 
 /// Picks the thread to resume: the current one if it still runs and no
 /// higher priority is ready, else the best ready thread; waits for
-/// interrupts while none is.
-#[inline]
+/// interrupts while none is. The common case (the current thread runs on
+/// and nothing is ready) is tested inline; the rest is out of line.
+#[inline(always)]
 pub fn choose(k: &mut Kernel) {
+    let runs_on = k
+        .threads
+        .get(k.current as usize)
+        .is_some_and(|th| th.state == State::Running);
+    if !(runs_on && k.ready.is_empty()) {
+        choose_other(k);
+    }
+}
+
+/// The rest of [`choose`].
+#[inline(never)]
+fn choose_other(k: &mut Kernel) {
     let cur = k.current;
     if cur != NONE && k.threads[cur as usize].state == State::Running {
-        if k.ready.is_empty() {
-            return;
-        }
         let prio = k.threads[cur as usize].priority;
         match k.ready.highest() {
             Some(p) if p > prio => make_ready(k, cur),
