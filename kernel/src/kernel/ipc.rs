@@ -467,8 +467,11 @@ pub fn timer_fired(k: &mut Kernel) {
 // everything the general path checks first and returns false, having
 // changed nothing, when anything is unusual (a cache to fill, a queue to
 // wait in, a scheduling decision to make); the general path then handles
-// the `syscall`. On success the next thread is `current`, activated, and
-// outranked by no ready thread. They call no functions.
+// the `syscall` (one exception: a Resume reply whose frame is refused
+// leaves the caller's frame zeroed, and the general path refuses it the
+// same way). On success the next thread is `current`, activated, and
+// outranked by no ready thread. They call no functions, except to load
+// non-zero segment bases (out of line), and so save few registers.
 
 // Thread indices are checked with `get`, which also refuses NONE.
 const _: () = assert!(super::MAX_THREADS < NONE as usize);
