@@ -15,13 +15,6 @@
 #define HPET_COUNTER 0x0f0
 #define HPET_MAX_PERIOD_FS 100000000ull /* the specification's bound: 100 ns */
 
-#define EXPECT(call, status)                                                          \
-  do {                                                                                \
-    uint64_t got_ = (call);                                                           \
-    RT_CHECK(got_ == (status), "%s returned %lu, expected %lu", #call, got_,          \
-             (uint64_t)(status));                                                     \
-  } while (0)
-
 static uint64_t reg(uint64_t va, uint64_t off) {
   return *(volatile uint64_t *)(va + off);
 }
@@ -42,38 +35,38 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
   for (uint32_t i = 0; i < bi->memory_region_count; i++)
     if (bi->memory[i].kind == BILBY_MEMORY_KIND_FREE) ram = bi->memory[i].base;
   RT_CHECK(ram != 0, "no free RAM region in the boot info");
-  EXPECT(bilby_device_memory_issue(control, ram, 1, slot), BILBY_STATUS_INVALID_ADDRESS);
-  EXPECT(bilby_device_memory_issue(control, 0, 1, slot), BILBY_STATUS_INVALID_ADDRESS);
-  EXPECT(bilby_device_memory_issue(control, BILBY_LOCAL_APIC_BASE, 1, slot),
+  RT_EXPECT(bilby_device_memory_issue(control, ram, 1, slot), BILBY_STATUS_INVALID_ADDRESS);
+  RT_EXPECT(bilby_device_memory_issue(control, 0, 1, slot), BILBY_STATUS_INVALID_ADDRESS);
+  RT_EXPECT(bilby_device_memory_issue(control, BILBY_LOCAL_APIC_BASE, 1, slot),
          BILBY_STATUS_INVALID_ADDRESS);
-  EXPECT(bilby_device_memory_issue(control, BILBY_IO_APIC_BASE - 0x1000, 2, slot),
+  RT_EXPECT(bilby_device_memory_issue(control, BILBY_IO_APIC_BASE - 0x1000, 2, slot),
          BILBY_STATUS_INVALID_ADDRESS);
-  EXPECT(bilby_device_memory_issue(control, BILBY_DEVICE_MEMORY_LIMIT, 1, slot),
+  RT_EXPECT(bilby_device_memory_issue(control, BILBY_DEVICE_MEMORY_LIMIT, 1, slot),
          BILBY_STATUS_INVALID_ADDRESS);
-  EXPECT(bilby_device_memory_issue(control, HPET_BASE + 8, 1, slot), BILBY_STATUS_UNALIGNED);
-  EXPECT(bilby_device_memory_issue(control, HPET_BASE, 0, slot), BILBY_STATUS_INVALID_ARGUMENT);
-  EXPECT(bilby_device_memory_issue(self, HPET_BASE, 1, slot), BILBY_STATUS_WRONG_CAPABILITY_KIND);
+  RT_EXPECT(bilby_device_memory_issue(control, HPET_BASE + 8, 1, slot), BILBY_STATUS_UNALIGNED);
+  RT_EXPECT(bilby_device_memory_issue(control, HPET_BASE, 0, slot), BILBY_STATUS_INVALID_ARGUMENT);
+  RT_EXPECT(bilby_device_memory_issue(self, HPET_BASE, 1, slot), BILBY_STATUS_WRONG_CAPABILITY_KIND);
 
   uint32_t hpet = slot++;
-  EXPECT(bilby_device_memory_issue(control, HPET_BASE, 1, hpet), BILBY_STATUS_OK);
-  EXPECT(bilby_device_memory_issue(control, HPET_BASE, 1, hpet), BILBY_STATUS_OCCUPIED);
+  RT_EXPECT(bilby_device_memory_issue(control, HPET_BASE, 1, hpet), BILBY_STATUS_OK);
+  RT_EXPECT(bilby_device_memory_issue(control, HPET_BASE, 1, hpet), BILBY_STATUS_OCCUPIED);
   /* Issued with the control capability's rights: from a copy without the
    * copy right, a capability that cannot be copied on. */
   uint32_t control_nocopy = slot++, hpet_nocopy = slot++;
-  EXPECT(bilby_cap_copy(control, self, control_nocopy, BILBY_CAP_RIGHT_USE, 0), BILBY_STATUS_OK);
-  EXPECT(bilby_device_memory_issue(control_nocopy, HPET_BASE, 1, hpet_nocopy), BILBY_STATUS_OK);
-  EXPECT(bilby_cap_copy(hpet_nocopy, self, slot, BILBY_CAP_RIGHT_USE, 0),
+  RT_EXPECT(bilby_cap_copy(control, self, control_nocopy, BILBY_CAP_RIGHT_USE, 0), BILBY_STATUS_OK);
+  RT_EXPECT(bilby_device_memory_issue(control_nocopy, HPET_BASE, 1, hpet_nocopy), BILBY_STATUS_OK);
+  RT_EXPECT(bilby_cap_copy(hpet_nocopy, self, slot, BILBY_CAP_RIGHT_USE, 0),
          BILBY_STATUS_INSUFFICIENT_RIGHTS);
-  EXPECT(bilby_cap_copy(hpet, self, slot, BILBY_CAP_RIGHT_USE, 0), BILBY_STATUS_OK);
+  RT_EXPECT(bilby_cap_copy(hpet, self, slot, BILBY_CAP_RIGHT_USE, 0), BILBY_STATUS_OK);
   for (uint32_t del = control_nocopy; del <= slot; del++)
-    EXPECT(bilby_cap_delete(self, del), BILBY_STATUS_OK);
+    RT_EXPECT(bilby_cap_delete(self, del), BILBY_STATUS_OK);
   /* Not a pool: it pays for no kernel object. */
-  EXPECT(bilby_endpoint_create(hpet, slot), BILBY_STATUS_INVALID_ARGUMENT);
-  EXPECT(bilby_memory_map(hpet, self, HPET_VA, 1, BILBY_RIGHTS_ALL, 0),
+  RT_EXPECT(bilby_endpoint_create(hpet, slot), BILBY_STATUS_INVALID_ARGUMENT);
+  RT_EXPECT(bilby_memory_map(hpet, self, HPET_VA, 1, BILBY_RIGHTS_ALL, 0),
          BILBY_STATUS_INVALID_ARGUMENT); /* executable */
-  EXPECT(bilby_memory_map(hpet, self, HPET_VA, 1, BILBY_RIGHT_READ, 1),
+  RT_EXPECT(bilby_memory_map(hpet, self, HPET_VA, 1, BILBY_RIGHT_READ, 1),
          BILBY_STATUS_INVALID_ARGUMENT); /* past its one page */
-  EXPECT(bilby_memory_map(hpet, self, HPET_VA, 1, BILBY_RIGHT_READ | BILBY_RIGHT_WRITE, 0),
+  RT_EXPECT(bilby_memory_map(hpet, self, HPET_VA, 1, BILBY_RIGHT_READ | BILBY_RIGHT_WRITE, 0),
          BILBY_STATUS_OK);
 
   uint64_t caps = reg(HPET_VA, HPET_CAPABILITIES);
@@ -91,15 +84,15 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
   rt_printf("hpet_driver: main counter advanced from %lu to %lu\n", c0, c1);
 
   /* A derived mapping reaches the same registers. */
-  EXPECT(bilby_map_pages(self, HPET_VA, HPET_VA2, 1, BILBY_RIGHT_READ), BILBY_STATUS_OK);
+  RT_EXPECT(bilby_map_pages(self, HPET_VA, HPET_VA2, 1, BILBY_RIGHT_READ), BILBY_STATUS_OK);
   RT_CHECK(reg(HPET_VA2, HPET_CAPABILITIES) == caps, "second mapping reads %lx",
            reg(HPET_VA2, HPET_CAPABILITIES));
   /* The kernel reads no device memory as a user buffer. */
-  EXPECT(bilby_debug_write(control, (const void *)HPET_VA, 8), BILBY_STATUS_INVALID_ADDRESS);
+  RT_EXPECT(bilby_debug_write(control, (const void *)HPET_VA, 8), BILBY_STATUS_INVALID_ADDRESS);
   set_reg(HPET_VA, HPET_CONFIG, reg(HPET_VA, HPET_CONFIG) & ~1ull);
-  EXPECT(bilby_unmap_pages(self, HPET_VA, 1), BILBY_STATUS_OK);
+  RT_EXPECT(bilby_unmap_pages(self, HPET_VA, 1), BILBY_STATUS_OK);
   /* The recursive unmap took the derived mapping too: map it afresh. */
-  EXPECT(bilby_memory_map(hpet, self, HPET_VA2, 1, BILBY_RIGHT_READ, 0), BILBY_STATUS_OK);
+  RT_EXPECT(bilby_memory_map(hpet, self, HPET_VA2, 1, BILBY_RIGHT_READ, 0), BILBY_STATUS_OK);
   RT_CHECK(reg(HPET_VA2, HPET_CAPABILITIES) == caps, "fresh mapping reads %lx",
            reg(HPET_VA2, HPET_CAPABILITIES));
   rt_printf("hpet_driver: device memory refused for RAM and interrupt controllers; "

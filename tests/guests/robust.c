@@ -13,13 +13,6 @@
 
 static uint32_t control;
 
-#define EXPECT(call, status)                                                          \
-  do {                                                                                \
-    uint64_t got_ = (call);                                                           \
-    RT_CHECK(got_ == (status), "%s returned %lu, expected %lu", #call, got_,          \
-             (uint64_t)(status));                                                     \
-  } while (0)
-
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t next_random(void) {
   rng ^= rng << 13;
@@ -71,155 +64,155 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
            "module built for 1.0 not loaded (status %u, version %x)", (unsigned)m->status,
            m->abi_version);
   /* A module's image pays for no kernel object, an endpoint included. */
-  EXPECT(bilby_endpoint_create(m->image_cap, slot), BILBY_STATUS_INVALID_ARGUMENT);
+  RT_EXPECT(bilby_endpoint_create(m->image_cap, slot), BILBY_STATUS_INVALID_ARGUMENT);
   rt_printf("robust: malformed modules were refused; a module built for ABI %u.0 loaded\n",
             BILBY_ABI_MAJOR);
 
   /* Bad arguments. */
-  EXPECT(bilby_thread_resume(0), BILBY_STATUS_INVALID_CAPABILITY);
-  EXPECT(bilby_thread_resume(4095), BILBY_STATUS_INVALID_CAPABILITY);
-  EXPECT(bilby_thread_resume(4096), BILBY_STATUS_INVALID_CAPABILITY);
-  EXPECT(bilby_hypercall(BILBY_HYPERCALL_THREAD_RESUME, ~0ull, 0, 0, 0, 0, 0).status,
+  RT_EXPECT(bilby_thread_resume(0), BILBY_STATUS_INVALID_CAPABILITY);
+  RT_EXPECT(bilby_thread_resume(4095), BILBY_STATUS_INVALID_CAPABILITY);
+  RT_EXPECT(bilby_thread_resume(4096), BILBY_STATUS_INVALID_CAPABILITY);
+  RT_EXPECT(bilby_hypercall(BILBY_HYPERCALL_THREAD_RESUME, ~0ull, 0, 0, 0, 0, 0).status,
          BILBY_STATUS_INVALID_CAPABILITY);
-  EXPECT(bilby_thread_resume(control), BILBY_STATUS_WRONG_CAPABILITY_KIND);
-  EXPECT(bilby_debug_write(control, (const void *)0xffffffff80100000ull, 8),
+  RT_EXPECT(bilby_thread_resume(control), BILBY_STATUS_WRONG_CAPABILITY_KIND);
+  RT_EXPECT(bilby_debug_write(control, (const void *)0xffffffff80100000ull, 8),
          BILBY_STATUS_INVALID_ADDRESS);
-  EXPECT(bilby_debug_write(control, (const void *)0x7000000000ull, 8),
+  RT_EXPECT(bilby_debug_write(control, (const void *)0x7000000000ull, 8),
          BILBY_STATUS_INVALID_ADDRESS);
-  EXPECT(bilby_memory_map(mem, bi->self_task, 0x10000123, 1, BILBY_RIGHT_READ, 0),
+  RT_EXPECT(bilby_memory_map(mem, bi->self_task, 0x10000123, 1, BILBY_RIGHT_READ, 0),
          BILBY_STATUS_UNALIGNED);
-  EXPECT(bilby_memory_map(mem, bi->self_task, 0xffff800000000000ull, 1, BILBY_RIGHT_READ, 0),
+  RT_EXPECT(bilby_memory_map(mem, bi->self_task, 0xffff800000000000ull, 1, BILBY_RIGHT_READ, 0),
          BILBY_STATUS_INVALID_ADDRESS);
-  EXPECT(bilby_memory_map(mem, bi->self_task, 0x10000000, 1, 0, 0), BILBY_STATUS_INVALID_ARGUMENT);
-  EXPECT(bilby_memory_map(mem, bi->self_task, 0x10000000, 0, BILBY_RIGHT_READ, 0),
+  RT_EXPECT(bilby_memory_map(mem, bi->self_task, 0x10000000, 1, 0, 0), BILBY_STATUS_INVALID_ARGUMENT);
+  RT_EXPECT(bilby_memory_map(mem, bi->self_task, 0x10000000, 0, BILBY_RIGHT_READ, 0),
          BILBY_STATUS_INVALID_ARGUMENT);
-  EXPECT(bilby_memory_map(mem, bi->self_task, 0x400000, 1, BILBY_RIGHT_READ, 0),
+  RT_EXPECT(bilby_memory_map(mem, bi->self_task, 0x400000, 1, BILBY_RIGHT_READ, 0),
          BILBY_STATUS_OCCUPIED);
-  EXPECT(bilby_thread_configure(bi->self_thread, BILBY_THREAD_CONFIG_ITEM_PRIORITY, 256, 0),
+  RT_EXPECT(bilby_thread_configure(bi->self_thread, BILBY_THREAD_CONFIG_ITEM_PRIORITY, 256, 0),
          BILBY_STATUS_INVALID_ARGUMENT);
-  EXPECT(bilby_thread_configure(bi->self_thread, BILBY_THREAD_CONFIG_ITEM_MODE, 7, 0),
+  RT_EXPECT(bilby_thread_configure(bi->self_thread, BILBY_THREAD_CONFIG_ITEM_MODE, 7, 0),
          BILBY_STATUS_INVALID_ARGUMENT);
-  EXPECT(bilby_thread_configure(bi->self_thread, 99, 0, 0), BILBY_STATUS_INVALID_ARGUMENT);
+  RT_EXPECT(bilby_thread_configure(bi->self_thread, 99, 0, 0), BILBY_STATUS_INVALID_ARGUMENT);
   BilbyUserRegisters regs;
-  EXPECT(bilby_thread_exchange_registers(bi->self_thread, &regs, BILBY_EXREGS_READ),
+  RT_EXPECT(bilby_thread_exchange_registers(bi->self_thread, &regs, BILBY_EXREGS_READ),
          BILBY_STATUS_INVALID_STATE);
   uint32_t ep = slot++;
-  EXPECT(bilby_endpoint_create(mem, ep), BILBY_STATUS_OK);
-  EXPECT(bilby_endpoint_create(mem, ep), BILBY_STATUS_OCCUPIED);
-  EXPECT(bilby_endpoint_create(control, slot), BILBY_STATUS_WRONG_CAPABILITY_KIND);
+  RT_EXPECT(bilby_endpoint_create(mem, ep), BILBY_STATUS_OK);
+  RT_EXPECT(bilby_endpoint_create(mem, ep), BILBY_STATUS_OCCUPIED);
+  RT_EXPECT(bilby_endpoint_create(control, slot), BILBY_STATUS_WRONG_CAPABILITY_KIND);
   BilbyMessage msg;
   memset(&msg, 0, sizeof msg);
   msg.tag = 0x100; /* reserved bits */
-  EXPECT(bilby_ipc_send(ep, &msg), BILBY_STATUS_INVALID_ARGUMENT);
+  RT_EXPECT(bilby_ipc_send(ep, &msg), BILBY_STATUS_INVALID_ARGUMENT);
   msg.tag = bilby_tag(BILBY_EXCEPTION_KIND_SYSCALL, 0); /* a kernel label */
-  EXPECT(bilby_ipc_call(ep, &msg), BILBY_STATUS_INVALID_ARGUMENT);
+  RT_EXPECT(bilby_ipc_call(ep, &msg), BILBY_STATUS_INVALID_ARGUMENT);
   msg.tag = 0;
-  EXPECT(bilby_ipc_reply(&msg), BILBY_STATUS_NO_REPLY_PENDING);
-  EXPECT(bilby_debug_shutdown(control, 200), BILBY_STATUS_INVALID_ARGUMENT);
-  EXPECT(bilby_cap_copy(slot + 5, bi->self_task, slot + 6, 3, 0), BILBY_STATUS_INVALID_CAPABILITY);
-  EXPECT(bilby_unmap_pages(bi->self_task, 0x123, 1), BILBY_STATUS_UNALIGNED);
+  RT_EXPECT(bilby_ipc_reply(&msg), BILBY_STATUS_NO_REPLY_PENDING);
+  RT_EXPECT(bilby_debug_shutdown(control, 200), BILBY_STATUS_INVALID_ARGUMENT);
+  RT_EXPECT(bilby_cap_copy(slot + 5, bi->self_task, slot + 6, 3, 0), BILBY_STATUS_INVALID_CAPABILITY);
+  RT_EXPECT(bilby_unmap_pages(bi->self_task, 0x123, 1), BILBY_STATUS_UNALIGNED);
   /* The hypercalls not covered above, each with a bad argument. */
-  EXPECT(bilby_hypercall(999, 0, 0, 0, 0, 0, 0).status, BILBY_STATUS_INVALID_HYPERCALL);
-  EXPECT(bilby_hypercall(BILBY_HYPERCALL_DEBUG_PUTC, control, 0x100, 0, 0, 0, 0).status,
+  RT_EXPECT(bilby_hypercall(999, 0, 0, 0, 0, 0, 0).status, BILBY_STATUS_INVALID_HYPERCALL);
+  RT_EXPECT(bilby_hypercall(BILBY_HYPERCALL_DEBUG_PUTC, control, 0x100, 0, 0, 0, 0).status,
          BILBY_STATUS_INVALID_ARGUMENT);
-  EXPECT(bilby_debug_putc(ep, 'x'), BILBY_STATUS_WRONG_CAPABILITY_KIND);
-  EXPECT(bilby_ipc_recv(control, &msg), BILBY_STATUS_WRONG_CAPABILITY_KIND);
-  EXPECT(bilby_ipc_reply_recv(0, &msg), BILBY_STATUS_INVALID_CAPABILITY);
-  EXPECT(bilby_thread_create(mem, bi->self_task, slot, 0x10000123), BILBY_STATUS_UNALIGNED);
-  EXPECT(bilby_thread_create(mem, bi->self_task, slot, 0xffff800000000000ull),
+  RT_EXPECT(bilby_debug_putc(ep, 'x'), BILBY_STATUS_WRONG_CAPABILITY_KIND);
+  RT_EXPECT(bilby_ipc_recv(control, &msg), BILBY_STATUS_WRONG_CAPABILITY_KIND);
+  RT_EXPECT(bilby_ipc_reply_recv(0, &msg), BILBY_STATUS_INVALID_CAPABILITY);
+  RT_EXPECT(bilby_thread_create(mem, bi->self_task, slot, 0x10000123), BILBY_STATUS_UNALIGNED);
+  RT_EXPECT(bilby_thread_create(mem, bi->self_task, slot, 0xffff800000000000ull),
          BILBY_STATUS_INVALID_ADDRESS);
-  EXPECT(bilby_thread_suspend(ep), BILBY_STATUS_WRONG_CAPABILITY_KIND);
-  EXPECT(bilby_task_create(control, slot), BILBY_STATUS_WRONG_CAPABILITY_KIND);
-  EXPECT(bilby_task_destroy(4096), BILBY_STATUS_INVALID_CAPABILITY);
-  EXPECT(bilby_map_pages(bi->self_task, 0x400000, 0x400000, 1, BILBY_RIGHT_READ),
+  RT_EXPECT(bilby_thread_suspend(ep), BILBY_STATUS_WRONG_CAPABILITY_KIND);
+  RT_EXPECT(bilby_task_create(control, slot), BILBY_STATUS_WRONG_CAPABILITY_KIND);
+  RT_EXPECT(bilby_task_destroy(4096), BILBY_STATUS_INVALID_CAPABILITY);
+  RT_EXPECT(bilby_map_pages(bi->self_task, 0x400000, 0x400000, 1, BILBY_RIGHT_READ),
          BILBY_STATUS_INVALID_ARGUMENT);
-  EXPECT(bilby_map_pages(bi->self_task, 0xffffffff80100000ull, 0x3f000000, 1, BILBY_RIGHT_READ),
+  RT_EXPECT(bilby_map_pages(bi->self_task, 0xffffffff80100000ull, 0x3f000000, 1, BILBY_RIGHT_READ),
          BILBY_STATUS_INVALID_ADDRESS);
-  EXPECT(bilby_grant_pages(bi->self_task, 0x3f000000, 0x3f100000, 1, BILBY_RIGHT_READ),
+  RT_EXPECT(bilby_grant_pages(bi->self_task, 0x3f000000, 0x3f100000, 1, BILBY_RIGHT_READ),
          BILBY_STATUS_INVALID_ADDRESS);
-  EXPECT(bilby_grant_pages(bi->self_task, 0x400000, 0x3f000000, 1, BILBY_RIGHT_READ | 8),
+  RT_EXPECT(bilby_grant_pages(bi->self_task, 0x400000, 0x3f000000, 1, BILBY_RIGHT_READ | 8),
          BILBY_STATUS_INVALID_ARGUMENT);
-  EXPECT(bilby_irq_attach(bi->irq_cap_base + 0, ep, 0), BILBY_STATUS_INVALID_ARGUMENT);
-  EXPECT(bilby_irq_attach(bi->irq_cap_base + 2, ep, 0), BILBY_STATUS_INVALID_ARGUMENT);
-  EXPECT(bilby_irq_attach(ep, ep, 0), BILBY_STATUS_WRONG_CAPABILITY_KIND);
+  RT_EXPECT(bilby_irq_attach(bi->irq_cap_base + 0, ep, 0), BILBY_STATUS_INVALID_ARGUMENT);
+  RT_EXPECT(bilby_irq_attach(bi->irq_cap_base + 2, ep, 0), BILBY_STATUS_INVALID_ARGUMENT);
+  RT_EXPECT(bilby_irq_attach(ep, ep, 0), BILBY_STATUS_WRONG_CAPABILITY_KIND);
   /* I/O ports (ABI 1.1): the kernel's own devices are never issued; a
    * capability bounds every byte of every access. */
-  EXPECT(bilby_io_ports_issue(control, 0x3f8, 8, slot), BILBY_STATUS_INSUFFICIENT_RIGHTS);
-  EXPECT(bilby_io_ports_issue(control, 0x1f, 2, slot), BILBY_STATUS_INSUFFICIENT_RIGHTS);
-  EXPECT(bilby_io_ports_issue(control, 0xf7, 1, slot), BILBY_STATUS_INSUFFICIENT_RIGHTS);
-  EXPECT(bilby_io_ports_issue(control, 0x70, 0, slot), BILBY_STATUS_INVALID_ARGUMENT);
-  EXPECT(bilby_hypercall(BILBY_HYPERCALL_IO_PORTS_ISSUE, control, 0xffff, 2, slot, 0, 0).status,
+  RT_EXPECT(bilby_io_ports_issue(control, 0x3f8, 8, slot), BILBY_STATUS_INSUFFICIENT_RIGHTS);
+  RT_EXPECT(bilby_io_ports_issue(control, 0x1f, 2, slot), BILBY_STATUS_INSUFFICIENT_RIGHTS);
+  RT_EXPECT(bilby_io_ports_issue(control, 0xf7, 1, slot), BILBY_STATUS_INSUFFICIENT_RIGHTS);
+  RT_EXPECT(bilby_io_ports_issue(control, 0x70, 0, slot), BILBY_STATUS_INVALID_ARGUMENT);
+  RT_EXPECT(bilby_hypercall(BILBY_HYPERCALL_IO_PORTS_ISSUE, control, 0xffff, 2, slot, 0, 0).status,
          BILBY_STATUS_INVALID_ARGUMENT);
-  EXPECT(bilby_hypercall(BILBY_HYPERCALL_IO_PORTS_ISSUE, control, 0x10000, 1, slot, 0, 0).status,
+  RT_EXPECT(bilby_hypercall(BILBY_HYPERCALL_IO_PORTS_ISSUE, control, 0x10000, 1, slot, 0, 0).status,
          BILBY_STATUS_INVALID_ARGUMENT);
-  EXPECT(bilby_io_ports_issue(ep, 0x70, 2, slot), BILBY_STATUS_WRONG_CAPABILITY_KIND);
-  EXPECT(bilby_io_ports_issue(control, 0x70, 2, 4096), BILBY_STATUS_INVALID_CAPABILITY);
-  EXPECT(bilby_io_ports_issue(control, 0x70, 2, ep), BILBY_STATUS_OCCUPIED);
+  RT_EXPECT(bilby_io_ports_issue(ep, 0x70, 2, slot), BILBY_STATUS_WRONG_CAPABILITY_KIND);
+  RT_EXPECT(bilby_io_ports_issue(control, 0x70, 2, 4096), BILBY_STATUS_INVALID_CAPABILITY);
+  RT_EXPECT(bilby_io_ports_issue(control, 0x70, 2, ep), BILBY_STATUS_OCCUPIED);
   uint32_t ports = slot++;
-  EXPECT(bilby_io_ports_issue(control, 0x70, 2, ports), BILBY_STATUS_OK);
-  EXPECT(bilby_io_ports_issue(ports, 0x70, 3, slot), BILBY_STATUS_INSUFFICIENT_RIGHTS);
-  EXPECT(bilby_io_ports_issue(ports, 0x6f, 1, slot), BILBY_STATUS_INSUFFICIENT_RIGHTS);
+  RT_EXPECT(bilby_io_ports_issue(control, 0x70, 2, ports), BILBY_STATUS_OK);
+  RT_EXPECT(bilby_io_ports_issue(ports, 0x70, 3, slot), BILBY_STATUS_INSUFFICIENT_RIGHTS);
+  RT_EXPECT(bilby_io_ports_issue(ports, 0x6f, 1, slot), BILBY_STATUS_INSUFFICIENT_RIGHTS);
   uint32_t value = 0;
-  EXPECT(bilby_io_port_read(ports, 0x70, 3, &value), BILBY_STATUS_INVALID_ARGUMENT);
-  EXPECT(bilby_io_port_read(ports, 0x71, 2, &value), BILBY_STATUS_INSUFFICIENT_RIGHTS);
-  EXPECT(bilby_io_port_read(ports, 0x3f8, 1, &value), BILBY_STATUS_INSUFFICIENT_RIGHTS);
-  EXPECT(bilby_hypercall(BILBY_HYPERCALL_IO_PORT_READ, ports, 0x10070, 1, 0, 0, 0).status,
+  RT_EXPECT(bilby_io_port_read(ports, 0x70, 3, &value), BILBY_STATUS_INVALID_ARGUMENT);
+  RT_EXPECT(bilby_io_port_read(ports, 0x71, 2, &value), BILBY_STATUS_INSUFFICIENT_RIGHTS);
+  RT_EXPECT(bilby_io_port_read(ports, 0x3f8, 1, &value), BILBY_STATUS_INSUFFICIENT_RIGHTS);
+  RT_EXPECT(bilby_hypercall(BILBY_HYPERCALL_IO_PORT_READ, ports, 0x10070, 1, 0, 0, 0).status,
          BILBY_STATUS_INVALID_ARGUMENT);
-  EXPECT(bilby_io_port_read(control, 0x70, 1, &value), BILBY_STATUS_WRONG_CAPABILITY_KIND);
-  EXPECT(bilby_io_port_write(ports, 0x72, 1, 0), BILBY_STATUS_INSUFFICIENT_RIGHTS);
-  EXPECT(bilby_io_port_write(ports, 0x70, 8, 0), BILBY_STATUS_INVALID_ARGUMENT);
-  EXPECT(bilby_io_port_write(ep, 0x70, 1, 0), BILBY_STATUS_WRONG_CAPABILITY_KIND);
-  EXPECT(bilby_device_memory_issue(control, 0, 1, slot), BILBY_STATUS_INVALID_ADDRESS);
-  EXPECT(bilby_device_memory_issue(ep, 0xfed00000, 1, slot), BILBY_STATUS_WRONG_CAPABILITY_KIND);
+  RT_EXPECT(bilby_io_port_read(control, 0x70, 1, &value), BILBY_STATUS_WRONG_CAPABILITY_KIND);
+  RT_EXPECT(bilby_io_port_write(ports, 0x72, 1, 0), BILBY_STATUS_INSUFFICIENT_RIGHTS);
+  RT_EXPECT(bilby_io_port_write(ports, 0x70, 8, 0), BILBY_STATUS_INVALID_ARGUMENT);
+  RT_EXPECT(bilby_io_port_write(ep, 0x70, 1, 0), BILBY_STATUS_WRONG_CAPABILITY_KIND);
+  RT_EXPECT(bilby_device_memory_issue(control, 0, 1, slot), BILBY_STATUS_INVALID_ADDRESS);
+  RT_EXPECT(bilby_device_memory_issue(ep, 0xfed00000, 1, slot), BILBY_STATUS_WRONG_CAPABILITY_KIND);
   /* A copy without the use right can neither access nor issue. */
   uint32_t ports_nouse = slot++;
-  EXPECT(bilby_cap_copy(ports, bi->self_task, ports_nouse, BILBY_CAP_RIGHT_COPY, 0),
+  RT_EXPECT(bilby_cap_copy(ports, bi->self_task, ports_nouse, BILBY_CAP_RIGHT_COPY, 0),
          BILBY_STATUS_OK);
-  EXPECT(bilby_io_port_read(ports_nouse, 0x71, 1, &value), BILBY_STATUS_INSUFFICIENT_RIGHTS);
-  EXPECT(bilby_io_ports_issue(ports_nouse, 0x71, 1, slot), BILBY_STATUS_INSUFFICIENT_RIGHTS);
-  EXPECT(bilby_cap_delete(bi->self_task, ports_nouse), BILBY_STATUS_OK);
+  RT_EXPECT(bilby_io_port_read(ports_nouse, 0x71, 1, &value), BILBY_STATUS_INSUFFICIENT_RIGHTS);
+  RT_EXPECT(bilby_io_ports_issue(ports_nouse, 0x71, 1, slot), BILBY_STATUS_INSUFFICIENT_RIGHTS);
+  RT_EXPECT(bilby_cap_delete(bi->self_task, ports_nouse), BILBY_STATUS_OK);
   /* An issued capability has its source's rights: issuing from a copy
    * without the copy right gives one that cannot be copied on. */
   uint32_t ports_nocopy = slot++, ports_issued = slot++;
-  EXPECT(bilby_cap_copy(ports, bi->self_task, ports_nocopy, BILBY_CAP_RIGHT_USE, 0),
+  RT_EXPECT(bilby_cap_copy(ports, bi->self_task, ports_nocopy, BILBY_CAP_RIGHT_USE, 0),
          BILBY_STATUS_OK);
-  EXPECT(bilby_io_ports_issue(ports_nocopy, 0x70, 2, ports_issued), BILBY_STATUS_OK);
-  EXPECT(bilby_cap_copy(ports_issued, bi->self_task, slot, BILBY_CAP_RIGHT_USE, 0),
+  RT_EXPECT(bilby_io_ports_issue(ports_nocopy, 0x70, 2, ports_issued), BILBY_STATUS_OK);
+  RT_EXPECT(bilby_cap_copy(ports_issued, bi->self_task, slot, BILBY_CAP_RIGHT_USE, 0),
          BILBY_STATUS_INSUFFICIENT_RIGHTS);
-  EXPECT(bilby_cap_copy(ports, bi->self_task, slot, BILBY_CAP_RIGHT_USE, 0), BILBY_STATUS_OK);
+  RT_EXPECT(bilby_cap_copy(ports, bi->self_task, slot, BILBY_CAP_RIGHT_USE, 0), BILBY_STATUS_OK);
   for (uint32_t del = ports_nocopy; del <= slot; del++)
-    EXPECT(bilby_cap_delete(bi->self_task, del), BILBY_STATUS_OK);
-  EXPECT(bilby_irq_ack(bi->irq_cap_base + 5), BILBY_STATUS_INVALID_STATE);
-  EXPECT(bilby_timer_set(control, ep, 1000000, 2, 0, 0), BILBY_STATUS_INVALID_ARGUMENT);
+    RT_EXPECT(bilby_cap_delete(bi->self_task, del), BILBY_STATUS_OK);
+  RT_EXPECT(bilby_irq_ack(bi->irq_cap_base + 5), BILBY_STATUS_INVALID_STATE);
+  RT_EXPECT(bilby_timer_set(control, ep, 1000000, 2, 0, 0), BILBY_STATUS_INVALID_ARGUMENT);
   BilbyCounters counters;
-  EXPECT(bilby_counters_read(ep, &counters), BILBY_STATUS_WRONG_CAPABILITY_KIND);
-  EXPECT(bilby_cap_delete(bi->self_task, 0), BILBY_STATUS_INVALID_CAPABILITY);
-  EXPECT(bilby_cap_delete(bi->self_task, slot + 7), BILBY_STATUS_INVALID_CAPABILITY);
+  RT_EXPECT(bilby_counters_read(ep, &counters), BILBY_STATUS_WRONG_CAPABILITY_KIND);
+  RT_EXPECT(bilby_cap_delete(bi->self_task, 0), BILBY_STATUS_INVALID_CAPABILITY);
+  RT_EXPECT(bilby_cap_delete(bi->self_task, slot + 7), BILBY_STATUS_INVALID_CAPABILITY);
   rt_printf("robust: bad arguments return error codes\n");
 
   /* Isolation: the intruder module, handled here. */
   const BilbyBootModule *in = rt_module(bi, "intruder.elf");
-  EXPECT(bilby_memory_map(mem, bi->self_task, ROOT_ONLY_ADDRESS, 1, BILBY_RIGHT_READ |
+  RT_EXPECT(bilby_memory_map(mem, bi->self_task, ROOT_ONLY_ADDRESS, 1, BILBY_RIGHT_READ |
                           BILBY_RIGHT_WRITE, 0), BILBY_STATUS_OK);
   *(volatile uint64_t *)ROOT_ONLY_ADDRESS = 0x5ec7e7;
-  EXPECT(bilby_thread_configure(in->thread_cap, BILBY_THREAD_CONFIG_ITEM_HANDLER, ep, 9),
+  RT_EXPECT(bilby_thread_configure(in->thread_cap, BILBY_THREAD_CONFIG_ITEM_HANDLER, ep, 9),
          BILBY_STATUS_OK);
   static const uint32_t vectors[] = {0, 14, 14, 14, 256, 6, 0, 13};
   for (uint64_t attempt = 1; attempt <= 7; attempt++) {
-    EXPECT(bilby_thread_exchange_registers(in->thread_cap, &regs, BILBY_EXREGS_READ),
+    RT_EXPECT(bilby_thread_exchange_registers(in->thread_cap, &regs, BILBY_EXREGS_READ),
            BILBY_STATUS_OK);
     regs.rip = in->entry;
     regs.rsp = in->stack_pointer;
     regs.rdi = attempt;
-    EXPECT(bilby_thread_exchange_registers(in->thread_cap, &regs, BILBY_EXREGS_WRITE),
+    RT_EXPECT(bilby_thread_exchange_registers(in->thread_cap, &regs, BILBY_EXREGS_WRITE),
            BILBY_STATUS_OK);
-    EXPECT(bilby_thread_configure(in->thread_cap, BILBY_THREAD_CONFIG_ITEM_MODE,
+    RT_EXPECT(bilby_thread_configure(in->thread_cap, BILBY_THREAD_CONFIG_ITEM_MODE,
                                   attempt == 4 ? BILBY_THREAD_MODE_VIRTUALIZED
                                                : BILBY_THREAD_MODE_NATIVE, 0),
            BILBY_STATUS_OK);
-    EXPECT(bilby_thread_resume(in->thread_cap), BILBY_STATUS_OK);
+    RT_EXPECT(bilby_thread_resume(in->thread_cap), BILBY_STATUS_OK);
     memset(&msg, 0, sizeof msg);
-    EXPECT(bilby_ipc_recv(ep, &msg), BILBY_STATUS_OK);
+    RT_EXPECT(bilby_ipc_recv(ep, &msg), BILBY_STATUS_OK);
     uint32_t label = bilby_tag_label(msg.tag);
     const BilbyExceptionMessage *e = &utcb->exception;
     RT_CHECK(msg.badge == 9, "badge %lu", msg.badge);
@@ -245,27 +238,27 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
       /* A Resume reply with a kernel rip is refused; the thread stays stopped. */
       utcb->exception.regs.rip = 0xffffffff80100000ull;
       msg.tag = bilby_tag(BILBY_REPLY_LABEL_RESUME, 0);
-      EXPECT(bilby_ipc_reply(&msg), BILBY_STATUS_INVALID_ADDRESS);
+      RT_EXPECT(bilby_ipc_reply(&msg), BILBY_STATUS_INVALID_ADDRESS);
       continue;
     }
     /* Leave it stopped: a reply that is not Resume. */
     msg.tag = bilby_tag(1, 0);
-    EXPECT(bilby_ipc_reply(&msg), BILBY_STATUS_OK);
+    RT_EXPECT(bilby_ipc_reply(&msg), BILBY_STATUS_OK);
   }
   /* Without a handler, the faulting thread is stopped and reported. */
-  EXPECT(bilby_thread_configure(in->thread_cap, BILBY_THREAD_CONFIG_ITEM_HANDLER, 0, 0),
+  RT_EXPECT(bilby_thread_configure(in->thread_cap, BILBY_THREAD_CONFIG_ITEM_HANDLER, 0, 0),
          BILBY_STATUS_OK);
-  EXPECT(bilby_thread_exchange_registers(in->thread_cap, &regs, BILBY_EXREGS_READ),
+  RT_EXPECT(bilby_thread_exchange_registers(in->thread_cap, &regs, BILBY_EXREGS_READ),
          BILBY_STATUS_OK);
   regs.rip = in->entry;
   regs.rsp = in->stack_pointer;
   regs.rdi = 8;
-  EXPECT(bilby_thread_exchange_registers(in->thread_cap, &regs, BILBY_EXREGS_WRITE),
+  RT_EXPECT(bilby_thread_exchange_registers(in->thread_cap, &regs, BILBY_EXREGS_WRITE),
          BILBY_STATUS_OK);
-  EXPECT(bilby_thread_configure(in->thread_cap, BILBY_THREAD_CONFIG_ITEM_MODE,
+  RT_EXPECT(bilby_thread_configure(in->thread_cap, BILBY_THREAD_CONFIG_ITEM_MODE,
                                 BILBY_THREAD_MODE_NATIVE, 0),
          BILBY_STATUS_OK);
-  EXPECT(bilby_thread_resume(in->thread_cap), BILBY_STATUS_OK);
+  RT_EXPECT(bilby_thread_resume(in->thread_cap), BILBY_STATUS_OK);
   bilby_yield();
   /* Stopped again (a running or blocked thread refuses this). */
   for (int i = 0; i < 100 && bilby_thread_exchange_registers(in->thread_cap, &regs,
@@ -273,7 +266,7 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
                                  BILBY_STATUS_OK;
        i++)
     bilby_yield();
-  EXPECT(bilby_thread_exchange_registers(in->thread_cap, &regs, BILBY_EXREGS_READ),
+  RT_EXPECT(bilby_thread_exchange_registers(in->thread_cap, &regs, BILBY_EXREGS_READ),
          BILBY_STATUS_OK);
   rt_printf("robust: a fault with no handler stopped the thread; the kernel runs on\n");
   RT_CHECK(*(volatile uint64_t *)ROOT_ONLY_ADDRESS == 0x5ec7e7, "root memory changed");
@@ -329,15 +322,15 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
   /* The kernel still works: a fresh endpoint; and two timer messages
    * prove ticks ran (each tick checks the kernel's invariants). */
   uint32_t ep2 = slot + 40;
-  EXPECT(bilby_endpoint_create(mem, ep2), BILBY_STATUS_OK);
-  EXPECT(bilby_timer_set(control, ep2, 10000000, BILBY_TIMER_PERIODIC, 1, 0), BILBY_STATUS_OK);
+  RT_EXPECT(bilby_endpoint_create(mem, ep2), BILBY_STATUS_OK);
+  RT_EXPECT(bilby_timer_set(control, ep2, 10000000, BILBY_TIMER_PERIODIC, 1, 0), BILBY_STATUS_OK);
   for (int i = 0; i < 2; i++) {
     memset(&msg, 0, sizeof msg);
-    EXPECT(bilby_ipc_recv(ep2, &msg), BILBY_STATUS_OK);
+    RT_EXPECT(bilby_ipc_recv(ep2, &msg), BILBY_STATUS_OK);
     RT_CHECK(bilby_tag_label(msg.tag) == BILBY_EXCEPTION_KIND_TIMER, "timer label %x",
              bilby_tag_label(msg.tag));
   }
-  EXPECT(bilby_timer_set(control, ep2, 0, 0, 0, 0), BILBY_STATUS_OK);
+  RT_EXPECT(bilby_timer_set(control, ep2, 0, 0, 0, 0), BILBY_STATUS_OK);
   rt_printf("robust: %lu random hypercalls survived (%lu succeeded); kernel consistent\n", issued,
             ok);
   rt_shutdown(control, 0);

@@ -39,6 +39,14 @@ extern uint32_t rt_control_cap;
     if (!(cond)) rt_fail(__VA_ARGS__);                                         \
   } while (0)
 
+/* Fails the test unless `call` (a status) equals `status`, naming both. */
+#define RT_EXPECT(call, status)                                                \
+  do {                                                                         \
+    uint64_t got_ = (call);                                                    \
+    RT_CHECK(got_ == (status), "%s returned %lu, expected %lu", #call, got_,   \
+             (uint64_t)(status));                                              \
+  } while (0)
+
 static inline uint64_t rt_rdtsc(void) {
   uint32_t lo, hi;
   __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
