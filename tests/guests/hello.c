@@ -67,8 +67,8 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
   RT_CHECK(bilby_hypercall(9999, 0, 0, 0, 0, 0, 0).status == BILBY_STATUS_INVALID_HYPERCALL,
            "unknown hypercall not refused");
   check_register_convention(bi->control_cap);
-  rt_printf("hello: results in the documented registers; rcx and r11 aside, every other "
-            "register kept its value\n");
+  rt_printf("hello: results in the documented registers; rbx, r12-r15 and the argument "
+            "registers not returned through kept their values\n");
   rt_printf("hello: done\n");
   rt_shutdown(bi->control_cap, 0);
 }

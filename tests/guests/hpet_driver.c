@@ -73,7 +73,7 @@ void guest_main(const BilbyBootInfo *bi, BilbyUtcb *utcb) {
   uint64_t period = caps >> 32, vendor = (caps >> 16) & 0xffff;
   RT_CHECK(period != 0 && period <= HPET_MAX_PERIOD_FS && vendor != 0 && vendor != 0xffff,
            "not an HPET at %llx: capabilities %lx", HPET_BASE, caps);
-  rt_printf("hpet_driver: HPET at 0xfed00000 mapped uncached: vendor %lx, period %lu fs\n", vendor,
+  rt_printf("hpet_driver: HPET at 0xfed00000 mapped into user space: vendor %lx, period %lu fs\n", vendor,
             period);
 
   set_reg(HPET_VA, HPET_CONFIG, reg(HPET_VA, HPET_CONFIG) | 1);
