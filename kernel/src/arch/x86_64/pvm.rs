@@ -28,25 +28,35 @@
 //!   sets byte 1 while one waits. The host's BTF (`/sys/kernel/btf/vmlinux`)
 //!   names this layout `struct pvm_vif { u8 if_; u8 pending; u8 _pad[6];
 //!   u64 cr2; }`; after the MSR write the host had set byte 1 (`0x100`).
-//!   `sti`, `cli`, `sysretq` and `iretq`, which the host emulates, leave
-//!   the byte alone, so with it at 0 no interrupt ever came (the PIT's
-//!   IRQ 0 stayed requested at the PIC). The host clears it whenever it
-//!   enters the kernel: on every interrupt from user or kernel mode and on
-//!   every `syscall`, byte 0 read 0 in the entry stubs (counted in a probe
-//!   kernel: never 1). The host's own return-to-user hypercall
-//!   (`PVM_HC_IRET_FRAME`, 0x100d in that BTF, which its log asks for) is
-//!   not used: `vmmcall` reaches the outer hypervisor here (it returns -1
-//!   for every number) and `vmcall` never returns, and no other
-//!   instruction was found to reach it.
+//!   `sti` and `cli`, which the host emulates, leave the byte alone (a
+//!   probe kernel read `0x100` after `sti` with an interrupt waiting, and
+//!   none came), and so do the emulated `sysretq` and `iretq` to user mode:
+//!   with the byte at 0 no interrupt ever came (the PIT's IRQ 0 stayed
+//!   requested at the PIC). So PVM mode never uses `sti` or `cli` (a `cli`
+//!   with the byte at 1 made the host deliver an event that looked like
+//!   one from user mode). The host clears the byte whenever it enters
+//!   the kernel: at every interrupt from user or kernel mode and every
+//!   `syscall`, the entry stubs of a probe kernel read 0 there, never 1.
+//! - The host's log asks for a hypercall to return to user mode
+//!   (`PVM_HC_IRET_FRAME`, 0x100d in that BTF), but no instruction was
+//!   found that reaches its hypercalls: `vmmcall` returns -1 for every
+//!   number (KVM's answer to a hypercall from CPL 3, apparently from the
+//!   outer hypervisor: the host's `kvm_hypercall` tracepoint never fired);
+//!   `vmcall` is emulated again and again at the same `rip` (about 100,000
+//!   times a second in the host's `kvm_emulate_insn` trace) and never
+//!   returns; `syscall` in kernel mode enters the kernel's own entry;
+//!   `int 0x30` ends the VM ("KVM internal error"); MSR `0x4b564d12`
+//!   (reads `0x1ff`) refuses writes. So the exit uses `iretq`, which the
+//!   host emulates (logging "native iretq to user post-pv").
 //!
-//! So the kernel keeps user mode from kernel memory itself, like Linux's
-//! page-table isolation: user mode runs on one user root table whose lower
-//! half is the current task's (copied on every exit) and whose top slot maps
-//! only the trampoline pages — the PVM entry and exit code, the descriptor
-//! tables the host reads when it delivers an event, and the stack it
-//! delivers onto (see linker.ld). Every entry loads the task's own root
-//! first; the exit loads the user root last. PCID, SMEP and SMAP stay off:
-//! every kernel page is a user page here.
+//! As every kernel page is a user page, the kernel keeps user mode from
+//! kernel memory itself, like Linux's page-table isolation: user mode runs
+//! on one user root table whose lower half is the current task's (copied on
+//! every exit) and whose top slot maps only the trampoline pages — the PVM
+//! entry and exit code, the descriptor tables the host reads when it
+//! delivers an event, and the stack it delivers onto (see linker.ld). Every
+//! entry loads the task's own root first; the exit loads the user root
+//! last. PCID, SMEP and SMAP stay off.
 //!
 //! Interrupts: the kernel runs with the virtual flag clear, as it runs with
 //! IF clear elsewhere. The exit sets it just before it loads the user root
