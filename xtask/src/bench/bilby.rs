@@ -284,10 +284,10 @@ pub fn why_no_kvm() -> &'static str {
 /// What the KVM times mean on this machine's KVM (empty for hardware KVM).
 pub fn kvm_caveat() -> &'static str {
     if crate::kernel::kvm_is_pvm() {
-        ": kvm_pvm, where Bilby runs in its PVM mode and the host emulates its \
-         returns to user mode (the host's log reports `em_sysret post-pv`), so these \
-         cycles measure that software virtualization more than Bilby's path; native Linux \
-         does not boot under this KVM, so they have no native ratio"
+        ": kvm_pvm, where Bilby runs in its PVM mode and the host emulates each of its \
+         returns to user mode (its log: `native iretq to user post-pv`), so these cycles \
+         measure that software virtualization more than Bilby's path; native Linux does \
+         not boot under this KVM, so they have no native ratio"
     } else {
         ""
     }
