@@ -156,10 +156,16 @@ pub fn from_report(report: &Report) -> Result<Budgets> {
                 row.path, report.bilby.status
             )
         })?;
-        budgets.insert(
-            row.path.clone(),
-            (m.instructions_per_op * (1.0 + MARGIN)).ceil() as u64,
-        );
+        // The margin absorbs toolchain noise; a path that meets its issue-6
+        // target gets no margin past it, so a met target stays met.
+        let with_margin = (m.instructions_per_op * (1.0 + MARGIN)).ceil() as u64;
+        let target = (row.target_ratio * report.bilby.native_getpid_instructions).floor() as u64;
+        let budget = if m.instructions_per_op <= target as f64 {
+            with_margin.min(target)
+        } else {
+            with_margin
+        };
+        budgets.insert(row.path.clone(), budget);
     }
     let b = Budgets {
         comment: Some(format!(
@@ -167,10 +173,11 @@ pub fn from_report(report: &Report) -> Result<Budgets> {
              -icount shift=0, loop overhead removed, on the TCG CPU named below. `cargo xtask \
              test` measures Bilby's paths and fails when one exceeds its budget or shows other \
              mode/address-space switch counts than the design's. Each budget is what `cargo \
-             xtask bench kernel` measured (bench/REPORT.json of {}) plus {:.0}%, rounded up; \
-             regenerate with `cargo xtask bench kernel --bless-budgets` when a fast path \
-             shortens a path. Issue 6's targets (null hypercall 0.8x, IPC call+reply 1.8x, \
-             virtualized syscall 2.0x native Linux getpid) are reported, not gated. The \
+             xtask bench kernel` measured (bench/REPORT.json of {}) plus {:.0}%, rounded up, \
+             but never past issue 6's target for a path that meets it (null hypercall 0.8x, \
+             IPC call+reply 1.8x, virtualized syscall 2.0x native Linux getpid), so a met \
+             target stays met; regenerate with `cargo xtask bench kernel --bless-budgets` \
+             when a fast path shortens a path. The \
              reference is native Linux from the same report; the non-quick test re-measures it \
              and fails if the same kernel gives a different count.",
             report.date_utc,
@@ -341,11 +348,14 @@ mod tests {
             for row in &report.bilby.rows {
                 let m = row.measured.as_ref().unwrap().instructions_per_op;
                 let budget = b.budgets[&row.path] as f64;
-                assert!(
-                    budget >= m * 1.05 && budget < m * 1.05 + 1.0,
-                    "{}",
-                    row.path
-                );
+                let target = row.target_ratio * report.bilby.native_getpid_instructions;
+                assert!(budget >= m && budget < m * 1.05 + 1.0, "{}", row.path);
+                if m <= target {
+                    // A met target stays met: no margin past it.
+                    assert!(budget <= target, "{}: {budget} past {target}", row.path);
+                } else {
+                    assert!(budget >= m * 1.05, "{}", row.path);
+                }
             }
             let text = serde_json::to_string(&b).unwrap();
             assert_eq!(Budgets::parse(&text).unwrap().budgets, b.budgets);
