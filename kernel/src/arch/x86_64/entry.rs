@@ -265,8 +265,12 @@ pvm_syscall_entry:
     syscall_save
     jmp pvm_return_to_user
 
-    /* The stack (the PVM stack, from the TSS) as isr_common's. */
-pvm_isr_user:
+    /* Every PVM stub (below) comes here, with isr_common's stack: from
+       kernel mode to pvm_isr_kernel; from user mode (on the PVM stack,
+       from the TSS) load the kernel's page tables first. */
+pvm_isr_entry:
+    test qword ptr [rsp + 24], 3
+    jz pvm_isr_kernel
     push rax
     mov rax, [rip + {pvm_kernel_cr3}]
     mov cr3, rax
@@ -356,29 +360,8 @@ pvm_isr_kernel:
     pop rax
     jmp isr_common
 
-    /* One stub per vector, as isr_stubs.s: from kernel mode to
-       pvm_isr_kernel; from user mode pvm_isr_user loads the kernel's
-       page tables first. */
-    .macro pvm_isr_stub vector, cpu_pushes_error_code
-pvm_isr_\vector:
-    .if \cpu_pushes_error_code == 0
-    push 0
-    .endif
-    push \vector
-    test qword ptr [rsp + 24], 3
-    jz pvm_isr_kernel
-    jmp pvm_isr_user
-    .endm
-
-    .irp v, 0,1,2,3,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
-    pvm_isr_stub \v, 0
-    .endr
-    .irp v, 8,10,11,12,13,14,17,21,29,30
-    pvm_isr_stub \v, 1
-    .endr
-    .irp v, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
-    pvm_isr_stub \v, 0
-    .endr
+    /* One stub per vector (isr_stubs.s) and pvm_isr_table. */
+    isr_stubs pvm_isr, pvm_isr_entry
 
     /* The idle wait under PVM: `sti; hlt; cli` with the virtual flag
        (the host emulates sti and cli without touching it). An interrupt
@@ -392,13 +375,6 @@ pvm_idle_hlt:
     mov byte ptr [rip + {pvm_vif} + {vif_enabled}], 0
     ret
 
-    .section .rodata
-    .p2align 3
-    .global pvm_isr_table
-pvm_isr_table:
-    .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
-    .quad pvm_isr_\v
-    .endr
 "#,
     "    .text",
     scratch = sym SYSCALL_SCRATCH,
