@@ -285,6 +285,10 @@ pvm_isr_entry:
        before the iretq completes is handled by pvm_isr_kernel. */
     .global pvm_return_to_user
 pvm_return_to_user:
+    /* The handlers return here on kernel_stack_top; enter_user calls in
+       from deeper, where the call below would leave prepare_exit a
+       misaligned stack. Nothing on the kernel stack outlives an exit. */
+    mov rsp, offset kernel_stack_top
     call {pvm_prepare_exit}
     mov rax, [rip + {current}]
     fxrstor64 [rax + {fpu}]
