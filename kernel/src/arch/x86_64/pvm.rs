@@ -54,7 +54,10 @@
 //! on one user root table whose lower half is the current task's (copied on
 //! every exit) and whose top slot maps only the trampoline pages — the PVM
 //! entry and exit code, the descriptor tables the host reads when it
-//! delivers an event, and the stack it delivers onto (see linker.ld). Every
+//! delivers an event (in pages shared with the two root words the stubs
+//! load, [`KERNEL_CR3`] and [`USER_CR3`]; all read-only), and the stack it
+//! delivers onto (see linker.ld). User mode can read those pages and write
+//! the stack; the exit clears what the last entry left on that stack. Every
 //! entry loads the task's own root first; the exit loads the user root
 //! last. PCID, SMEP and SMAP stay off.
 //!
@@ -104,7 +107,9 @@ const ZERO_PAGE: Page = Page([0; 512]);
 pub const STACK_SIZE: usize = core::mem::size_of::<Page>();
 
 /// The PVM stack (the TSS's `rsp0`): mapped writable in the user tables.
-/// Its bottom word is the syscall entry's scratch.
+/// Its bottom word is the syscall entry's scratch. The exit (entry.rs,
+/// `pvm_return_to_user`) clears that word and what an entry pushes below
+/// the exit's frame, as user mode can read them.
 #[link_section = ".bss.pvm_stack"]
 pub static STACK: Global<Page> = Global::new(ZERO_PAGE);
 
