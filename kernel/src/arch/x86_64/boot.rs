@@ -2,9 +2,9 @@
 //! mode with paging off and the physical address of the `hvm_start_info` in
 //! `ebx`. This code builds the boot page tables (the first 4 GiB mapped at
 //! the identity, at the direct map (PML4 slot 257, phys.rs) and, for the
-//! first GiB, at the kernel's link address), enters long mode and calls [`super::kernel_start`] on the
-//! boot stack. It must never touch anything above 4 GiB or rely on `.bss`
-//! before it has zeroed it.
+//! first GiB, at the kernel's link address), enters long mode and calls
+//! [`super::kernel_start`] on the boot stack. It must never touch anything
+//! above 4 GiB or rely on `.bss` before it has zeroed it.
 
 use core::arch::global_asm;
 
