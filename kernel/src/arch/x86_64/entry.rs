@@ -293,11 +293,12 @@ pvm_return_to_user:
     mov rax, [rip + {current}]
     fxrstor64 [rax + {fpu}]
     lea rsp, [rip + {pvm_stack} + {pvm_stack_size}]
-    /* User mode can read the PVM stack: clear what the last entry left
-       below the frame pushed here, which may be another task's — the
-       syscall entry's scratch word (rax), a user event's vector and rax
-       (8 and 16 bytes below that frame), and an exit-window event's frame,
-       error code, vector and rax (to 64 bytes below it). */
+    /* The user tables let user mode read the PVM stack (pvm.rs): clear
+       what the last entry left below the frame pushed here, which may be
+       another task's — the syscall entry's scratch word (rax), a user
+       event's vector and rax (8 and 16 bytes below that frame), and an
+       exit-window event's frame, error code, vector and rax (to 64 bytes
+       below it). */
     mov qword ptr [rip + {pvm_scratch}], 0
     .irp offset, 56, 64, 72, 80, 88, 96, 104, 112
     mov qword ptr [rsp - \offset], 0

@@ -56,10 +56,13 @@
 //! entry and exit code, the descriptor tables the host reads when it
 //! delivers an event (in pages shared with the two root words the stubs
 //! load, [`KERNEL_CR3`] and [`USER_CR3`]; all read-only), and the stack it
-//! delivers onto (see linker.ld). User mode can read those pages and write
-//! the stack; the exit clears what the last entry left on that stack. Every
-//! entry loads the task's own root first; the exit loads the user root
-//! last. PCID, SMEP and SMAP stay off.
+//! delivers onto (see linker.ld). The tables let user mode read those
+//! pages and write the stack (a probe's user-mode read of the code page
+//! worked; its reads of the shared page and the stack never completed on
+//! this host, the thread stopped as at a fault), so the exit clears what
+//! the last entry left on that stack all the same. Every entry loads the
+//! task's own root first; the exit loads the user root last. PCID, SMEP
+//! and SMAP stay off.
 //!
 //! Interrupts: the kernel runs with the virtual flag clear, as it runs with
 //! IF clear elsewhere. The exit sets it just before it loads the user root
@@ -109,7 +112,7 @@ pub const STACK_SIZE: usize = core::mem::size_of::<Page>();
 /// The PVM stack (the TSS's `rsp0`): mapped writable in the user tables.
 /// Its bottom word is the syscall entry's scratch. The exit (entry.rs,
 /// `pvm_return_to_user`) clears that word and what an entry pushes below
-/// the exit's frame, as user mode can read them.
+/// the exit's frame, as the user tables let user mode read them.
 #[link_section = ".bss.pvm_stack"]
 pub static STACK: Global<Page> = Global::new(ZERO_PAGE);
 
