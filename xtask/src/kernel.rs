@@ -49,7 +49,9 @@ impl Accel {
 /// same CPU).
 pub const TCG_CPU: &str = "max";
 
-/// Whether `/dev/kvm` opens for reading and writing.
+/// Whether `/dev/kvm` opens for reading and writing: then `run`, the QEMU
+/// tests, the Linux boot test and the benchmark's timed runs use KVM (on a
+/// kvm_pvm host the kernel runs in its PVM mode, see pvm.rs).
 pub fn kvm_available() -> bool {
     std::fs::OpenOptions::new()
         .read(true)
@@ -64,14 +66,6 @@ pub fn kvm_available() -> bool {
 /// whose entry and exit code is not the one TCG runs.
 pub fn kvm_is_pvm() -> bool {
     Path::new("/sys/module/kvm_pvm").exists()
-}
-
-/// Whether KVM opens and can run Bilby's user mode: where `run` and the
-/// benchmark's timed runs use KVM. Under PVM the kernel runs user mode in
-/// its PVM mode, interrupts included (through the host's virtual interrupt
-/// flag, see pvm.rs).
-pub fn kvm_runs_user_mode() -> bool {
-    kvm_available()
 }
 
 /// The accelerators to test with: TCG always, KVM where it opens.
@@ -572,7 +566,7 @@ pub fn run_command(args: &[String]) -> Result<()> {
     }
     let mut root_task: Option<PathBuf> = None;
     let mut modules = Vec::new();
-    let mut accel = if kvm_runs_user_mode() {
+    let mut accel = if kvm_available() {
         Accel::Kvm
     } else {
         Accel::Tcg

@@ -112,7 +112,7 @@ pub fn command(args: &[String]) -> Result<()> {
 
 /// The Linux boot test run by `cargo xtask test`: builds (incrementally),
 /// checks the image as a Bilby root task, boots it under `hostbilby`, and
-/// boots it on Bilby in QEMU (TCG, and KVM where KVM runs user mode; quick:
+/// boots it on Bilby in QEMU (TCG, and KVM where /dev/kvm opens; quick:
 /// one of them) to the point where Linux executes `/init`.
 pub fn boot_test(quick: bool) -> Result<()> {
     let vmlinux = build(None)?;
@@ -146,7 +146,7 @@ pub fn boot_test(quick: bool) -> Result<()> {
 /// `one` keeps only the first.
 fn bilby_accels(one: bool) -> Vec<kernel::Accel> {
     let mut v = Vec::new();
-    if kernel::kvm_runs_user_mode() {
+    if kernel::kvm_available() {
         v.push(kernel::Accel::Kvm);
     }
     v.push(kernel::Accel::Tcg);

@@ -24,7 +24,7 @@ usage: cargo xtask <command> [args]
 commands:
   run [--root ELF] [--module ELF]... [--tcg|--kvm|--icount]
                                                  build the kernel and boot it in QEMU (default:
-                                                 the personality demo; KVM where it runs Bilby)
+                                                 the personality demo; KVM where it opens)
   run --qemu-tests [--quick]                     the kernel's QEMU test scenarios alone
   run --linux                                    boot Linux (ARCH=l4) as the root task
   test [--quick]                                 every gate and test CI runs

@@ -298,7 +298,7 @@ pub fn kvm_caveat() -> &'static str {
 /// [`crate::kernel::TCG_CPU`] and, where KVM runs Bilby's user mode, under KVM.
 pub fn measure(work: &std::path::Path) -> Result<Figures> {
     use crate::kernel::{self, Accel, BootOptions};
-    let kvm = kernel::kvm_runs_user_mode();
+    let kvm = kernel::kvm_available();
     let boot = |root: &std::path::Path, modules: &[std::path::PathBuf], p: Platform| {
         let mut opts = BootOptions::new(match p {
             Platform::TcgIcount => Accel::Tcg,
