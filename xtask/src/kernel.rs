@@ -243,6 +243,17 @@ const GUEST_CFLAGS: [&str; 18] = [
 /// own include paths, linker script, output and sources.
 pub fn guest_compiler() -> Result<Command> {
     let root = util::root();
+    let mut cmd = host_c_compiler("the guests")?;
+    // After cc's hosted-code defaults, so that these win (-fno-pic over -fPIC).
+    cmd.args(GUEST_CFLAGS)
+        .arg(format!("-I{}", root.join("abi/include").display()))
+        .arg(format!("-I{}", root.join("hypercalls/include").display()));
+    Ok(cmd)
+}
+
+/// The host's C compiler as the `cc` crate finds it (outside a build
+/// script, so with the target named), for compiling `what`.
+pub fn host_c_compiler(what: &str) -> Result<Command> {
     let compiler = cc::Build::new()
         .target("x86_64-unknown-linux-gnu")
         .host("x86_64-unknown-linux-gnu")
@@ -250,13 +261,8 @@ pub fn guest_compiler() -> Result<Command> {
         .cargo_metadata(false)
         .cargo_warnings(false)
         .try_get_compiler()
-        .context("finding a C compiler for the guests")?;
-    let mut cmd = compiler.to_command();
-    // After cc's hosted-code defaults, so that these win (-fno-pic over -fPIC).
-    cmd.args(GUEST_CFLAGS)
-        .arg(format!("-I{}", root.join("abi/include").display()))
-        .arg(format!("-I{}", root.join("hypercalls/include").display()));
-    Ok(cmd)
+        .with_context(|| format!("finding a C compiler for {what}"))?;
+    Ok(compiler.to_command())
 }
 
 /// Runs a compile from [`guest_compiler`] for the guest `name`, with the

@@ -180,16 +180,7 @@ fn build_hostbilby() -> Result<PathBuf> {
     // Built under a private name and renamed, so a concurrent run never
     // executes a half-written file.
     let tmp = work_dir().join(format!("hostbilby.{}", std::process::id()));
-    let compiler = cc::Build::new()
-        .target("x86_64-unknown-linux-gnu")
-        .host("x86_64-unknown-linux-gnu")
-        .opt_level(2)
-        .cargo_metadata(false)
-        .cargo_warnings(false)
-        .try_get_compiler()
-        .context("finding a C compiler for hostbilby")?;
-    let o = compiler
-        .to_command()
+    let o = kernel::host_c_compiler("hostbilby")?
         .args(["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror"])
         .arg(format!("-I{}", root.join("abi/include").display()))
         .arg(format!("-I{}", root.join("hypercalls/include").display()))
